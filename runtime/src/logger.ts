@@ -1,0 +1,29 @@
+// Structured JSON logs through one pino logger; components take child loggers,
+// and kafkajs's own logs are routed into it.
+
+import { pino, type Logger } from "pino";
+import { logLevel as KafkaLogLevel, type logCreator } from "kafkajs";
+
+export type { Logger };
+
+/** Secrets that must never reach a log line, wherever they sit in a record. */
+const REDACT = ["password", "*.password", "*.*.password", "secretAccessKey", "*.secretAccessKey", "sasl", "*.sasl", "authorization", "*.authorization"];
+
+export function createLogger(options: { level?: string; name?: string; destination?: NodeJS.WritableStream } = {}): Logger {
+  return pino(
+    { level: options.level ?? "info", name: options.name ?? "lingostream", redact: { paths: REDACT, censor: "***" } },
+    options.destination ? (options.destination as pino.DestinationStream) : pino.destination(2),
+  );
+}
+
+/** kafkajs logs at its own levels; map them onto the pipeline logger. */
+export function kafkaLogCreator(logger: Logger): logCreator {
+  return () => ({ namespace, level, log }) => {
+    const { message, ...extra } = log;
+    const child = { component: "kafkajs", namespace, ...extra };
+    if (level === KafkaLogLevel.ERROR) logger.error(child, message);
+    else if (level === KafkaLogLevel.WARN) logger.warn(child, message);
+    else if (level === KafkaLogLevel.INFO) logger.debug(child, message);
+    else logger.trace(child, message);
+  };
+}

@@ -1,0 +1,171 @@
+// S3 I/O behind one small interface; AWS SDK errors are classified here once.
+
+import { createHash } from "node:crypto";
+import type { Readable } from "node:stream";
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from "@aws-sdk/client-s3";
+import type { ConnectionConfig } from "./connection-config.ts";
+import { PipelineError } from "./errors.ts";
+
+export interface StoredObject {
+  key: string;
+  byteSize: number;
+  sha256: string;
+}
+
+export class ObjectStore {
+  readonly bucket: string;
+  readonly client: S3Client;
+  readonly endpoint: string;
+
+  constructor(config: ConnectionConfig, client?: S3Client) {
+    this.bucket = config.s3Bucket;
+    this.endpoint = config.s3UseAws ? `s3.${config.s3Region}.amazonaws.com` : config.s3Endpoint;
+    const s3Config: S3ClientConfig = {
+      region: config.s3Region,
+      forcePathStyle: config.s3ForcePathStyle,
+      maxAttempts: 4,
+      // Checksums on every request cost CPU and some S3-compatible servers reject them.
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
+    };
+    if (!config.s3UseAws) s3Config.endpoint = config.s3Endpoint;
+    this.client = client ?? new S3Client(s3Config);
+  }
+
+  async ensureBucket(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    } catch (err) {
+      const status = httpStatus(err);
+      if (status !== 404 && (err as Error).name !== "NotFound") throw this.classify(err, `bucket ${this.bucket}`);
+      try {
+        await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }));
+      } catch (createErr) {
+        const name = (createErr as Error).name;
+        if (name !== "BucketAlreadyOwnedByYou" && name !== "BucketAlreadyExists") throw this.classify(createErr, `bucket ${this.bucket}`);
+      }
+    }
+  }
+
+  /** Writes a whole object; overwriting the same key is how replays stay idempotent. */
+  async put(key: string, body: Buffer | string, contentType = "application/octet-stream"): Promise<StoredObject> {
+    const buffer = typeof body === "string" ? Buffer.from(body) : body;
+    const sha256 = createHash("sha256").update(buffer).digest("hex");
+    try {
+      await this.client.send(
+        new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: buffer, ContentType: contentType, Metadata: { sha256 } }),
+      );
+    } catch (err) {
+      throw this.classify(err, key);
+    }
+    return { key, byteSize: buffer.byteLength, sha256 };
+  }
+
+  /** Reads a whole object, refusing anything larger than maxBytes so memory stays bounded. */
+  async get(key: string, maxBytes: number): Promise<Buffer> {
+    const stream = await this.getStream(key, maxBytes);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of stream) {
+      total += (chunk as Buffer).byteLength;
+      if (total > maxBytes) {
+        stream.destroy();
+        throw new PipelineError("oversize", `object ${key} is larger than ${maxBytes} bytes`);
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks, total);
+  }
+
+  async getStream(key: string, maxBytes = Number.MAX_SAFE_INTEGER): Promise<Readable> {
+    try {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      if ((res.ContentLength ?? 0) > maxBytes) {
+        (res.Body as Readable | undefined)?.destroy();
+        throw new PipelineError("oversize", `object ${key} is ${res.ContentLength} bytes, over the limit of ${maxBytes}`);
+      }
+      return res.Body as Readable;
+    } catch (err) {
+      throw this.classify(err, key);
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return true;
+    } catch (err) {
+      const classified = this.classify(err, key);
+      if (classified.code === "storage-not-found") return false;
+      throw classified;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    } catch (err) {
+      throw this.classify(err, key);
+    }
+  }
+
+  async *list(prefix: string): AsyncGenerator<{ key: string; size: number }> {
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+      } catch (err) {
+        throw this.classify(err, prefix);
+      }
+      for (const item of page.Contents ?? []) yield { key: item.Key ?? "", size: item.Size ?? 0 };
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  close(): void {
+    this.client.destroy();
+  }
+
+  classify(err: unknown, what: string): PipelineError {
+    if (err instanceof PipelineError) return err;
+    const name = (err as Error)?.name ?? "Error";
+    const message = (err as Error)?.message ?? String(err);
+    const status = httpStatus(err);
+    if (name === "NoSuchKey" || name === "NotFound" || status === 404) {
+      return new PipelineError("storage-not-found", `s3://${this.bucket}/${what} not found`, { cause: err });
+    }
+    if (name === "SlowDown" || status === 503 || status === 429) {
+      return new PipelineError("storage-throttled", `S3 throttled on ${what}: ${message}`, { cause: err, retriable: true });
+    }
+    if (status === 403 || name === "AccessDenied" || name === "InvalidAccessKeyId" || name === "SignatureDoesNotMatch") {
+      return new PipelineError("storage-denied", `S3 denied access to ${what} (${name}); check AWS credentials`, { cause: err });
+    }
+    if (status === undefined || status >= 500) {
+      return new PipelineError(
+        "storage-unavailable",
+        `S3 at ${this.endpoint} unavailable for ${what} (${name}: ${message}); start the local stack with \`lingostream stack up\` or set S3_ENDPOINT`,
+        { cause: err, retriable: true },
+      );
+    }
+    return new PipelineError("unknown", `S3 error on ${what}: ${name}: ${message}`, { cause: err });
+  }
+}
+
+function httpStatus(err: unknown): number | undefined {
+  return (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+export function sha256Hex(data: Buffer): string {
+  return createHash("sha256").update(data).digest("hex");
+}
