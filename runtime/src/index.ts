@@ -8,3 +8,6 @@ export * from "./metrics.ts";
 export * from "./object-store.ts";
 export * from "./retry.ts";
 export * from "./shutdown.ts";
+export * from "./service-context.ts";
+export * from "./topic-admin.ts";
+export * from "./media-source.ts";

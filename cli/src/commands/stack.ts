@@ -1,0 +1,34 @@
+// `lingostream stack up|status|down`: the local Kafka, registry and S3 servers
+// as plain processes (infra/local-stack/stack.sh does the process work).
+
+import { spawn } from "node:child_process";
+import type { Command } from "commander";
+import { STACK_SCRIPT } from "../paths.ts";
+
+export function runStackScript(args: string[], options: { quiet?: boolean } = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("bash", [STACK_SCRIPT, ...args], { stdio: options.quiet ? ["ignore", "ignore", "inherit"] : "inherit" });
+    child.once("error", reject);
+    child.once("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+export async function ensureLocalStack(): Promise<void> {
+  const code = await runStackScript(["up"], { quiet: true });
+  if (code !== 0) throw new Error(`the local stack did not come up (exit ${code}); see \`lingostream stack status\``);
+}
+
+export function registerStackCommands(program: Command): void {
+  const stack = program.command("stack").description("run the local Kafka + schema registry + S3 stack without Docker");
+  const run = async (args: string[]) => {
+    process.exitCode = await runStackScript(args);
+  };
+  stack.command("install").description("download and cache the stack's jars and servers").action(() => run(["install"]));
+  stack.command("up").description("start every service that is not running and wait until each answers").action(() => run(["up"]));
+  stack.command("status").description("say which services are up").action(() => run(["status"]));
+  stack
+    .command("down")
+    .description("stop the services that `up` started")
+    .option("--purge", "also delete their data")
+    .action((opts: { purge?: boolean }) => run(opts.purge ? ["down", "--purge"] : ["down"]));
+}

@@ -1,0 +1,118 @@
+// Follows submitted jobs through the topics: segment totals from JobSegmented,
+// progress from results and dead letters, the end from JobCompleted or
+// JobFailed. Reads from the offsets recorded before submission, so it sees
+// every event of these jobs and none of the topics' older history.
+
+import type { Admin, Consumer } from "kafkajs";
+import type { ServiceContext } from "@lingostream/runtime";
+import { readJobEvent, type JobCompleted, type SegmentFailed, type SegmentTranscribed } from "@lingostream/schemas";
+
+export interface WatchedJob {
+  jobId: string;
+  segmentCount?: number;
+  transcribed: Set<string>;
+  failed: Map<string, SegmentFailed>;
+  completed?: JobCompleted;
+  failure?: { reason: string; message: string };
+}
+
+type StartOffsets = Map<string, { partition: number; offset: string }[]>;
+
+export class JobWatcher {
+  readonly jobs = new Map<string, WatchedJob>();
+  private consumer: Consumer | undefined;
+  private readonly ctx: ServiceContext;
+  private starts: StartOffsets = new Map();
+  private onChange: () => void = () => {};
+
+  constructor(ctx: ServiceContext) {
+    this.ctx = ctx;
+  }
+
+  /** Records the topics' end offsets; call before submitting jobs. */
+  async mark(admin: Admin): Promise<void> {
+    const topics = [this.ctx.topics.jobs, this.ctx.topics.results, this.ctx.topics.segmentsFailed];
+    for (const topic of topics) {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      this.starts.set(topic, offsets.map((o) => ({ partition: o.partition, offset: o.offset })));
+    }
+  }
+
+  watch(jobId: string): void {
+    this.jobs.set(jobId, { jobId, transcribed: new Set(), failed: new Map() });
+  }
+
+  async start(onChange: () => void): Promise<void> {
+    this.onChange = onChange;
+    const consumer = this.ctx.kafka.consumer({ groupId: `lingostream-watch-${this.ctx.instanceId}`, sessionTimeout: 30_000 });
+    this.consumer = consumer;
+    await consumer.connect();
+    const topics = [...this.starts.keys()];
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ topic, message }) => {
+        if (!message.value) return;
+        let value: unknown;
+        try {
+          value = (await this.ctx.serde.decode(message.value)).value;
+        } catch {
+          return; // not ours to judge; the workers dead-letter malformed events
+        }
+        this.apply(topic, value);
+      },
+    });
+    for (const [topic, offsets] of this.starts) {
+      for (const { partition, offset } of offsets) consumer.seek({ topic, partition, offset });
+    }
+  }
+
+  private apply(topic: string, value: unknown): void {
+    const { topics } = this.ctx;
+    if (topic === topics.jobs) {
+      const ev = readJobEvent(value);
+      const job = this.jobs.get(ev.event.jobId);
+      if (!job) return;
+      if (ev.type === "JobSegmented") job.segmentCount = ev.event.segmentCount;
+      else if (ev.type === "JobCompleted") job.completed = ev.event;
+      else if (ev.type === "JobFailed") job.failure = { reason: ev.event.reason, message: ev.event.message };
+    } else if (topic === topics.results) {
+      const r = value as SegmentTranscribed;
+      const job = this.jobs.get(r.jobId);
+      if (!job) return;
+      job.transcribed.add(r.segmentId);
+      job.failed.delete(r.segmentId);
+    } else if (topic === topics.segmentsFailed) {
+      const f = value as SegmentFailed;
+      const job = f.jobId ? this.jobs.get(f.jobId) : undefined;
+      if (!job || !f.segmentId || job.transcribed.has(f.segmentId)) return;
+      job.failed.set(f.segmentId, f);
+    }
+    this.onChange();
+  }
+
+  totals(): { done: number; total: number; ended: number; jobs: number } {
+    let done = 0;
+    let total = 0;
+    let ended = 0;
+    for (const job of this.jobs.values()) {
+      done += job.transcribed.size + job.failed.size;
+      total += job.segmentCount ?? Math.max(job.transcribed.size + job.failed.size, 1);
+      if (isEnded(job)) ended++;
+    }
+    return { done, total, ended, jobs: this.jobs.size };
+  }
+
+  allEnded(): boolean {
+    return [...this.jobs.values()].every(isEnded);
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect().catch(() => {});
+    this.consumer = undefined;
+  }
+}
+
+export function isEnded(job: WatchedJob): boolean {
+  return job.failure !== undefined || job.completed !== undefined;
+}

@@ -1,0 +1,32 @@
+// The `lingostream` command: wires the services, the local stack and the tools.
+
+import { Command, CommanderError } from "commander";
+import { isPipelineError } from "@lingostream/runtime";
+import { registerStackCommands } from "./commands/stack.ts";
+import { registerTopicsCommands } from "./commands/topics.ts";
+import { registerTestCommand } from "./commands/test.ts";
+import { registerTranscribeCommand } from "./commands/transcribe.ts";
+import { registerWorkerCommand } from "./commands/worker.ts";
+
+const program = new Command("lingostream")
+  .description("Transcribe audio and video backlogs into word-timed transcripts on Kafka")
+  .showHelpAfterError()
+  .exitOverride();
+
+registerTranscribeCommand(program);
+registerWorkerCommand(program);
+registerStackCommands(program);
+registerTopicsCommands(program);
+registerTestCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode;
+  } else {
+    const message = isPipelineError(err) ? `${err.message}` : err instanceof Error ? (err.stack ?? err.message) : String(err);
+    process.stderr.write(`lingostream: ${message}\n`);
+    process.exitCode = 1;
+  }
+}

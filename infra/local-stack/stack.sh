@@ -1,0 +1,455 @@
+#!/usr/bin/env bash
+# The lingostream local stack without Docker: Kafka (KRaft, one combined
+# broker+controller node), Apicurio Registry (Confluent-compatible API) and
+# an S3 API server (moto), each a plain background process.
+#
+#   stack.sh install        fetch and cache jars / venv (idempotent)
+#   stack.sh up             install if needed, start what is not running, wait, print env
+#   stack.sh status         say what is up; exit 0 only if everything is
+#   stack.sh down [--purge] stop what `up` started; --purge also deletes data
+#
+# Progress and errors go to stderr; `up` prints only KEY=value lines on stdout,
+# so `eval "$(infra/local-stack/stack.sh up)"` works.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$HERE/../.." && pwd)"
+
+# ---------------------------------------------------------------- settings
+STACK_DIR="${LINGOSTREAM_STACK_DIR:-$REPO_ROOT/.local-stack}"
+CACHE_DIR="${LINGOSTREAM_STACK_CACHE:-$STACK_DIR/cache}"
+KAFKA_PORT="${LINGOSTREAM_KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${LINGOSTREAM_KAFKA_CONTROLLER_PORT:-9093}"
+REGISTRY_PORT="${LINGOSTREAM_REGISTRY_PORT:-8081}"
+# Apicurio is a Quarkus app whose management interface (health, metrics) is
+# compiled in and defaults to port 9000, which is the S3 port here: move it.
+REGISTRY_MGMT_PORT="${LINGOSTREAM_REGISTRY_MGMT_PORT:-8091}"
+# mem: H2 in memory (schemas are gone after `down`); file: H2 file in the data dir.
+REGISTRY_STORAGE="${LINGOSTREAM_REGISTRY_STORAGE:-mem}"
+# Global compatibility rule; Confluent Schema Registry's default is BACKWARD too.
+REGISTRY_COMPATIBILITY="${LINGOSTREAM_REGISTRY_COMPATIBILITY:-BACKWARD}"
+S3_PORT="${LINGOSTREAM_S3_PORT:-9000}"
+S3_BUCKET="${S3_BUCKET:-lingostream}"
+S3_REGION="${S3_REGION:-us-east-1}"
+AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-lingostream}"
+AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-lingostream-secret}"
+START_TIMEOUT="${LINGOSTREAM_STACK_TIMEOUT:-120}"   # seconds, per service
+STOP_TIMEOUT=30                                      # seconds before SIGKILL
+
+KAFKA_VERSION="${LINGOSTREAM_KAFKA_VERSION:-4.4.0}"
+KAFKA_HEAP_OPTS="${LINGOSTREAM_KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
+APICURIO_VERSION="${LINGOSTREAM_APICURIO_VERSION:-3.3.3}"
+REGISTRY_HEAP_OPTS="${LINGOSTREAM_REGISTRY_HEAP_OPTS:--Xms64m -Xmx384m}"
+MOTO_VERSION="${LINGOSTREAM_MOTO_VERSION:-5.2.5}"
+# moto[s3] + flask + flask-cors is all moto_server needs for S3; moto[server]
+# would pull every AWS service's dependencies (2x the size, 2x the install time).
+MOTO_PIP_SPEC=("moto[s3]==$MOTO_VERSION" "flask>=3,<4" "flask-cors>=5,<7")
+DEPENDENCY_PLUGIN="org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
+
+RUN_DIR="$STACK_DIR/run"    # pid files
+LOG_DIR="$STACK_DIR/logs"
+KAFKA_DATA="$STACK_DIR/kafka"
+REGISTRY_DATA="$STACK_DIR/registry"
+KAFKA_LIBS="$CACHE_DIR/kafka-$KAFKA_VERSION"
+APICURIO_HOME="$CACHE_DIR/apicurio-registry-$APICURIO_VERSION"
+MOTO_VENV="$CACHE_DIR/moto-$MOTO_VERSION"
+
+SERVICES=(kafka registry s3)
+
+# ---------------------------------------------------------------- helpers
+say() { printf '[stack] %s\n' "$*" >&2; }
+die() { printf '[stack] ERROR: %s\n' "$*" >&2; exit 1; }
+now() { date +%s; }
+
+need() { command -v "$1" >/dev/null 2>&1 || die "$1 not found on PATH ($2)"; }
+
+# Major version of a java binary (17, 21, 25 ...), or 0.
+java_major() {
+  "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = \([0-9]*\).*/\1/p' | head -n1 | grep . || echo 0
+}
+
+# A java binary of at least the given major version: $LINGOSTREAM_JAVA_HOME,
+# $JAVA_HOME, java on PATH, then any JDK under /usr/lib/jvm (newest first).
+find_java() {
+  local min="$1" candidate
+  for candidate in ${LINGOSTREAM_JAVA_HOME:+"$LINGOSTREAM_JAVA_HOME/bin/java"} ${JAVA_HOME:+"$JAVA_HOME/bin/java"} \
+    "$(command -v java || true)" $(printf '%s\n' /usr/lib/jvm/*/bin/java | sort -r); do
+    [[ -x "$candidate" ]] || continue
+    if (( $(java_major "$candidate") >= min )); then echo "$candidate"; return 0; fi
+  done
+  return 1
+}
+
+# Kafka 4 needs Java 17+; Apicurio 3.3 is compiled for Java 21 (class file 65).
+# One JVM for both keeps it simple, so look for 21+.
+java_bin() {
+  find_java 21 || die "no Java 21+ found (Apicurio Registry 3.3 needs it): set LINGOSTREAM_JAVA_HOME"
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+http_code() { curl -s -o /dev/null -m 3 -w '%{http_code}' "$1" 2>/dev/null || true; }
+
+pid_file() { echo "$RUN_DIR/$1.pid"; }
+
+# The pid in a service's pid file if that process is alive and is still ours
+# (its command line holds the service's marker: guards against pid reuse).
+live_pid() {
+  local file pid
+  file="$(pid_file "$1")"
+  [[ -f "$file" ]] || return 1
+  pid="$(cat "$file")"
+  [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$(marker "$1")" || return 1
+  echo "$pid"
+}
+
+# A string that is on the service's command line, for live_pid.
+marker() {
+  case "$1" in
+    kafka) echo "$KAFKA_DATA/server.properties" ;;
+    registry) echo "-Dlingostream.stack.dir=$STACK_DIR" ;;
+    s3) echo "$MOTO_VENV/bin/moto_server" ;;
+  esac
+}
+
+service_port() {
+  case "$1" in kafka) echo "$KAFKA_PORT" ;; registry) echo "$REGISTRY_PORT" ;; s3) echo "$S3_PORT" ;; esac
+}
+
+service_log() {
+  case "$1" in kafka) echo "$LOG_DIR/kafka.out (and kafka-server.log)" ;; *) echo "$LOG_DIR/$1.log" ;; esac
+}
+
+# Start a detached process: own session (setsid) so it outlives this script and
+# the terminal, no stdin, output to its log. setsid does not fork here (a
+# background job is never a process-group leader), so $! is the server's pid.
+spawn() {
+  local name="$1" log="$2"
+  shift 2
+  setsid "$@" </dev/null >>"$log" 2>&1 &
+  echo $! >"$(pid_file "$name")"
+}
+
+# ------------------------------------------------------------------ kafka
+install_kafka() {
+  local stamp="$KAFKA_LIBS/.installed" want tmp
+  # Re-fetch when the pom changes (e.g. a dependency added), not only when absent.
+  want="$KAFKA_VERSION $(sha256sum "$HERE/kafka/pom.xml" | cut -c1-16)"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then say "kafka $KAFKA_VERSION: cached"; return; fi
+  need mvn "Maven fetches the Kafka jars"
+  say "kafka $KAFKA_VERSION: fetching broker jars with Maven"
+  tmp="$KAFKA_LIBS.tmp"
+  rm -rf "$tmp" "$KAFKA_LIBS"
+  mvn -q -B -f "$HERE/kafka/pom.xml" "$DEPENDENCY_PLUGIN:copy-dependencies" \
+    -Dkafka.version="$KAFKA_VERSION" -DincludeScope=runtime -DoutputDirectory="$tmp" >&2 \
+    || die "Maven could not fetch org.apache.kafka:kafka_2.13:$KAFKA_VERSION"
+  echo "$want" >"$tmp/.installed"
+  mv "$tmp" "$KAFKA_LIBS"
+}
+
+kafka_java_opts() {
+  # Serial GC and a small heap: one dev broker on a 2-core machine. The JIT is
+  # left alone (no TieredStopAtLevel) because benchmarks run against this broker.
+  echo "$KAFKA_HEAP_OPTS -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true" \
+    "-Dlog4j2.configurationFile=$HERE/kafka/log4j2.xml -Dkafka.logs.dir=$LOG_DIR"
+}
+
+write_kafka_config() {
+  # Listeners on loopback only. The controller quorum is "dynamic" (KIP-853):
+  # controller.quorum.bootstrap.servers + `format --standalone`, as Kafka 4 ships it.
+  cat >"$KAFKA_DATA/server.properties" <<EOF
+# Generated by infra/local-stack/stack.sh on every \`up\`; edit the script, not this file.
+process.roles=broker,controller
+node.id=1
+controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$KAFKA_DATA/kraft
+num.partitions=1
+# A single node: every internal topic has one replica.
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+# Consumers join at once instead of waiting 3 s for more members.
+group.initial.rebalance.delay.ms=0
+# Topics are applied explicitly from infra/topics (lingostream topics apply).
+auto.create.topics.enable=false
+EOF
+}
+
+format_kafka_storage() {
+  local java="$1" cluster_id
+  if [[ -f "$KAFKA_DATA/kraft/meta.properties" ]]; then
+    # The controller's address is written into the metadata log at format time.
+    if [[ "$(cat "$KAFKA_DATA/formatted-controller-port" 2>/dev/null)" != "$KAFKA_CONTROLLER_PORT" ]]; then
+      die "kafka storage was formatted for another controller port; run \`stack.sh down --purge\` to reformat"
+    fi
+    return
+  fi
+  say "kafka: formatting KRaft storage (first run)"
+  cluster_id="$("$java" -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool random-uuid)"
+  # shellcheck disable=SC2046
+  "$java" $(kafka_java_opts) -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool format \
+    -t "$cluster_id" -c "$KAFKA_DATA/server.properties" --standalone >>"$LOG_DIR/kafka.out" 2>&1 \
+    || die "kafka storage format failed; see $LOG_DIR/kafka.out"
+  echo "$cluster_id" >"$KAFKA_DATA/cluster.id"
+  echo "$KAFKA_CONTROLLER_PORT" >"$KAFKA_DATA/formatted-controller-port"
+}
+
+start_kafka() {
+  local java="$1"
+  mkdir -p "$KAFKA_DATA"
+  write_kafka_config
+  format_kafka_storage "$java"
+  # shellcheck disable=SC2046
+  spawn kafka "$LOG_DIR/kafka.out" "$java" $(kafka_java_opts) -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_DATA/server.properties"
+}
+
+# Ready = the broker answers an ApiVersions request (v0: every Kafka version
+# keeps it) with error code 0. The data-plane listener only starts taking
+# requests once the broker has caught up with the metadata log.
+kafka_ready() {
+  port_open "$KAFKA_PORT" || return 1
+  local reply
+  # shellcheck disable=SC2016 # $1 is expanded by the inner bash
+  # size=15 | api_key=18 ApiVersions | api_version=0 | correlation_id=7 | client_id="stack"
+  reply="$(timeout 3 bash -c '
+    exec 3<>"/dev/tcp/127.0.0.1/$1"
+    printf "\x00\x00\x00\x0f\x00\x12\x00\x00\x00\x00\x00\x07\x00\x05stack" >&3
+    head -c 10 <&3 | od -An -tx1' _ "$KAFKA_PORT" 2>/dev/null | tr -d ' \n')" || return 1
+  # bytes 4..7: correlation id 7; bytes 8..9: error code 0
+  [[ "${reply:8:12}" == "000000070000" ]]
+}
+
+# --------------------------------------------------------------- registry
+install_registry() {
+  local stamp="$APICURIO_HOME/.installed" tmp
+  if [[ -f "$stamp" ]]; then say "apicurio registry $APICURIO_VERSION: cached"; return; fi
+  need mvn "Maven fetches Apicurio Registry"
+  # Apicurio publishes the ready-built Quarkus app (fast-jar layout) on Maven
+  # Central as the `all` classifier of apicurio-registry-app, tar.gz only.
+  say "apicurio registry $APICURIO_VERSION: fetching the Quarkus app (~160 MB) with Maven"
+  tmp="$APICURIO_HOME.tmp"
+  rm -rf "$tmp" "$APICURIO_HOME"
+  mkdir -p "$tmp/download"
+  mvn -q -B "$DEPENDENCY_PLUGIN:copy" -Dartifact="io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all" \
+    -DoutputDirectory="$tmp/download" >&2 \
+    || die "Maven could not fetch io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all"
+  tar -xzf "$tmp/download/"*.tar.gz -C "$tmp"
+  rm -rf "$tmp/download"
+  [[ -f "$tmp/quarkus-run.jar" ]] || die "the Apicurio archive has no quarkus-run.jar"
+  echo "$APICURIO_VERSION" >"$tmp/.installed"
+  mv "$tmp" "$APICURIO_HOME"
+}
+
+start_registry() {
+  local java="$1" db_url
+  mkdir -p "$REGISTRY_DATA"
+  if [[ "$REGISTRY_STORAGE" == file ]]; then
+    db_url="jdbc:h2:file:$REGISTRY_DATA/db"
+  else
+    db_url="jdbc:h2:mem:registry"
+  fi
+  # Apicurio 3 has no separate in-memory storage any more: its default is SQL
+  # storage on an in-memory H2 database. Properties used (see application.properties
+  # in apicurio-registry-app.jar):
+  #  quarkus.management.port        health/metrics port, default 9000 (= S3 port)
+  #  apicurio.rules.global.compatibility  global COMPATIBILITY rule (ccompat GET /config)
+  #  apicurio.rest.deletion.*       allow DELETE of subjects/versions (off by default)
+  #  apicurio.datasource.jdbc.*     the default pool keeps 20 connections open
+  # -XX:TieredStopAtLevel=1 (C1 only) and Serial GC: ~2.5 s start on 2 cores.
+  # shellcheck disable=SC2086
+  spawn registry "$LOG_DIR/registry.log" "$java" $REGISTRY_HEAP_OPTS -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+    -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir="$REGISTRY_DATA" \
+    "-Dlingostream.stack.dir=$STACK_DIR" \
+    -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$REGISTRY_PORT" \
+    -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$REGISTRY_MGMT_PORT" \
+    -Dapicurio.datasource.url="$db_url" \
+    -Dapicurio.datasource.jdbc.initial-size=2 -Dapicurio.datasource.jdbc.min-size=2 -Dapicurio.datasource.jdbc.max-size=20 \
+    -Dapicurio.rules.global.compatibility="$REGISTRY_COMPATIBILITY" \
+    -Dapicurio.rest.deletion.group.enabled=true \
+    -Dapicurio.rest.deletion.artifact.enabled=true \
+    -Dapicurio.rest.deletion.artifact-version.enabled=true \
+    -Dapicurio.storage.snapshot.location="$REGISTRY_DATA" -Dapicurio.import.work-dir="$REGISTRY_DATA" \
+    -jar "$APICURIO_HOME/quarkus-run.jar"
+}
+
+registry_ready() { [[ "$(http_code "http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7/subjects")" == 200 ]]; }
+
+# --------------------------------------------------------------------- s3
+install_s3() {
+  local stamp="$MOTO_VENV/.installed" python
+  if [[ -f "$stamp" ]]; then say "moto $MOTO_VERSION: cached"; return; fi
+  python="$(command -v python3 || true)"
+  [[ -n "$python" ]] || die "python3 not found (the S3 server is moto, a Python package)"
+  say "moto $MOTO_VERSION: creating a venv and installing from PyPI"
+  rm -rf "$MOTO_VENV"
+  "$python" -m venv "$MOTO_VENV" || die "python3 -m venv failed (on Debian: apt-get install python3-venv)"
+  "$MOTO_VENV/bin/pip" install -q --disable-pip-version-check "${MOTO_PIP_SPEC[@]}" >&2 \
+    || { rm -rf "$MOTO_VENV"; die "pip could not install ${MOTO_PIP_SPEC[*]}"; }
+  echo "$MOTO_VERSION" >"$stamp"
+}
+
+start_s3() {
+  # moto keeps everything in memory: buckets and objects are gone after `down`.
+  # It accepts any credentials; clients use AWS_ACCESS_KEY_ID/SECRET from `up`.
+  spawn s3 "$LOG_DIR/s3.log" env TEST_SERVER_MODE=true AWS_DEFAULT_REGION="$S3_REGION" \
+    "$MOTO_VENV/bin/python" "$MOTO_VENV/bin/moto_server" -H 127.0.0.1 -p "$S3_PORT"
+}
+
+s3_ready() { [[ "$(http_code "http://127.0.0.1:$S3_PORT/")" == 200 ]]; }
+
+create_bucket() {
+  # PUT on an existing bucket answers 200 in us-east-1 (or 409 "already owned").
+  local code
+  code="$(curl -s -o /dev/null -m 5 -w '%{http_code}' -X PUT "http://127.0.0.1:$S3_PORT/$S3_BUCKET" || true)"
+  [[ "$code" == 200 || "$code" == 409 ]] || die "could not create bucket $S3_BUCKET (HTTP $code); see $LOG_DIR/s3.log"
+}
+
+# ------------------------------------------------------------- commands
+cmd_install() {
+  need curl "used to probe the registry and S3"
+  mkdir -p "$CACHE_DIR"
+  install_kafka
+  install_registry
+  install_s3
+}
+
+installed() {
+  [[ -f "$KAFKA_LIBS/.installed" && -f "$APICURIO_HOME/.installed" && -f "$MOTO_VENV/.installed" ]] \
+    && [[ "$(cat "$KAFKA_LIBS/.installed")" == "$KAFKA_VERSION $(sha256sum "$HERE/kafka/pom.xml" | cut -c1-16)" ]]
+}
+
+ready() { "${1}_ready"; }
+
+cmd_up() {
+  local started=() name java deadline pid
+  installed || cmd_install
+  need curl "used to probe the registry and S3"
+  java="$(java_bin)"
+  mkdir -p "$RUN_DIR" "$LOG_DIR"
+
+  # Start every service that is not already ours and running, all at once:
+  # they do not depend on each other, and the JVMs overlap their start-up.
+  for name in "${SERVICES[@]}"; do
+    if pid="$(live_pid "$name")"; then
+      say "$name: already running (pid $pid)"
+      continue
+    fi
+    rm -f "$(pid_file "$name")"
+    if port_open "$(service_port "$name")"; then
+      die "$name: port $(service_port "$name") is taken by a process this script did not start"
+    fi
+    [[ "$name" == registry ]] && port_open "$REGISTRY_MGMT_PORT" \
+      && die "registry: management port $REGISTRY_MGMT_PORT is taken (set LINGOSTREAM_REGISTRY_MGMT_PORT)"
+    [[ "$name" == kafka ]] && port_open "$KAFKA_CONTROLLER_PORT" \
+      && die "kafka: controller port $KAFKA_CONTROLLER_PORT is taken (set LINGOSTREAM_KAFKA_CONTROLLER_PORT)"
+    say "$name: starting (log: $(service_log "$name"))"
+    "start_$name" "$java"
+    started+=("$name")
+  done
+
+  for name in "${SERVICES[@]}"; do
+    deadline=$(( $(now) + START_TIMEOUT ))
+    until ready "$name"; do
+      if ! live_pid "$name" >/dev/null; then
+        die "$name exited during start-up; see $(service_log "$name")"
+      fi
+      if (( $(now) >= deadline )); then
+        die "$name did not answer within ${START_TIMEOUT}s; see $(service_log "$name")"
+      fi
+      sleep 0.25
+    done
+  done
+  create_bucket
+  say "up: ${started[*]:-nothing to start}"
+  print_env
+}
+
+print_env() {
+  cat <<EOF
+KAFKA_BROKERS=localhost:$KAFKA_PORT
+SCHEMA_REGISTRY_URL=http://localhost:$REGISTRY_PORT/apis/ccompat/v7
+S3_ENDPOINT=http://localhost:$S3_PORT
+S3_REGION=$S3_REGION
+S3_BUCKET=$S3_BUCKET
+S3_FORCE_PATH_STYLE=true
+AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID
+AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY
+AWS_REGION=$S3_REGION
+EOF
+}
+
+cmd_status() {
+  local name pid all_up=0 state address
+  for name in "${SERVICES[@]}"; do
+    case "$name" in
+      kafka) address="localhost:$KAFKA_PORT" ;;
+      registry) address="http://localhost:$REGISTRY_PORT/apis/ccompat/v7" ;;
+      s3) address="http://localhost:$S3_PORT (bucket $S3_BUCKET)" ;;
+    esac
+    if pid="$(live_pid "$name")"; then
+      if ready "$name"; then state="up (pid $pid)"; else state="starting or unhealthy (pid $pid, not answering)"; all_up=1; fi
+    else
+      state="down"; all_up=1
+      port_open "$(service_port "$name")" && state="down (port $(service_port "$name") is used by another process)"
+    fi
+    printf '%-9s %-42s %s\n' "$name" "$state" "$address"
+  done
+  return "$all_up"
+}
+
+stop_service() {
+  local name="$1" pid deadline
+  if ! pid="$(live_pid "$name")"; then
+    rm -f "$(pid_file "$name")"
+    return
+  fi
+  say "$name: stopping (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  deadline=$(( $(now) + STOP_TIMEOUT ))
+  while kill -0 "$pid" 2>/dev/null; do
+    if (( $(now) >= deadline )); then
+      say "$name: still running after ${STOP_TIMEOUT}s, killing"
+      kill -KILL "$pid" 2>/dev/null || true
+      break
+    fi
+    sleep 0.2
+  done
+  rm -f "$(pid_file "$name")"
+}
+
+cmd_down() {
+  local purge=0 name
+  case "${1:-}" in
+    "") ;;
+    --purge) purge=1 ;;
+    *) die "usage: stack.sh down [--purge]" ;;
+  esac
+  # Clients (registry, S3) first, Kafka last.
+  for (( i=${#SERVICES[@]}-1; i>=0; i-- )); do stop_service "${SERVICES[$i]}"; done
+  if (( purge )); then
+    say "purging data in $STACK_DIR (the cache is kept)"
+    rm -rf "$KAFKA_DATA" "$REGISTRY_DATA" "$LOG_DIR" "$RUN_DIR"
+  fi
+  say "down"
+}
+
+usage() {
+  sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+case "${1:-}" in
+  install) cmd_install ;;
+  up) cmd_up ;;
+  status) cmd_status ;;
+  down) shift; cmd_down "$@" ;;
+  *) usage ;;
+esac

@@ -1,0 +1,22 @@
+// Settings of the ASR processor; every field documents its default and unit.
+
+import { bytes, int, oneOf, str, url, type ConfigOf } from "@lingostream/runtime";
+
+export const ENGINE_NAMES = ["pocketsphinx", "pocketsphinx-spawn", "openai", "deterministic"] as const;
+export type EngineName = (typeof ENGINE_NAMES)[number];
+
+export const asrSpec = {
+  engine: oneOf({ env: "LINGOSTREAM_ASR_ENGINE", doc: "ASR engine used when a segment names none", default: "pocketsphinx", values: ENGINE_NAMES }),
+  groupId: str({ env: "LINGOSTREAM_ASR_GROUP", doc: "consumer group of the ASR processors", default: "lingostream-asr" }),
+  maxInFlight: int({ env: "LINGOSTREAM_ASR_MAX_IN_FLIGHT", doc: "segments transcribed at once per processor (one decoder each)", default: 1, min: 1, max: 64 }),
+  segmentTimeoutMs: int({ env: "LINGOSTREAM_ASR_SEGMENT_TIMEOUT_MS", doc: "engine time limit per segment, ms", default: 120_000, min: 100 }),
+  sessionTimeoutMs: int({ env: "LINGOSTREAM_ASR_SESSION_TIMEOUT_MS", doc: "Kafka consumer session timeout, ms", default: 30_000, min: 6000 }),
+  heartbeatIntervalMs: int({ env: "LINGOSTREAM_ASR_HEARTBEAT_MS", doc: "heartbeat period while a segment is transcribed, ms", default: 3000, min: 100 }),
+  maxSegmentBytes: bytes({ env: "LINGOSTREAM_ASR_MAX_SEGMENT_BYTES", doc: "largest segment audio accepted (larger is dead-lettered as oversize)", default: 16 * 1024 * 1024 }),
+  maxAttempts: int({ env: "LINGOSTREAM_ASR_MAX_ATTEMPTS", doc: "tries per segment for retryable failures before it is dead-lettered", default: 3, min: 1, max: 20 }),
+  openaiBaseUrl: url({ env: "OPENAI_BASE_URL", doc: "OpenAI-compatible server for the openai engine", default: "https://api.openai.com" }),
+  openaiApiKey: str({ env: "OPENAI_API_KEY", doc: "API key for the openai engine (never logged)", default: undefined, secret: true }),
+  openaiModel: str({ env: "OPENAI_MODEL", doc: "model name for the openai engine", default: "whisper-1" }),
+};
+
+export type AsrConfig = ConfigOf<typeof asrSpec>;

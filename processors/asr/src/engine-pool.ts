@@ -1,0 +1,52 @@
+// One engine per in-flight slot and engine name: a PocketSphinx decoder holds its
+// model in memory and decodes one segment at a time, so slots are not shared.
+
+import type { AsrConfig, EngineName } from "./config.ts";
+import { ENGINE_NAMES } from "./config.ts";
+import type { AsrEngine } from "./engines/engine.ts";
+import { createEngine } from "./engines/create-engine.ts";
+import { PipelineError } from "@lingostream/runtime";
+
+export type EngineFactory = (name: EngineName) => AsrEngine;
+
+export interface LeasedEngine {
+  engine: AsrEngine;
+  release(): void;
+}
+
+export class EnginePool {
+  private readonly idle = new Map<EngineName, AsrEngine[]>();
+  private readonly all: AsrEngine[] = [];
+  private readonly factory: EngineFactory;
+
+  constructor(config: AsrConfig, factory?: EngineFactory) {
+    this.factory =
+      factory ??
+      ((name) =>
+        createEngine(name, {
+          openai: { baseUrl: config.openaiBaseUrl, apiKey: config.openaiApiKey, model: config.openaiModel },
+        }));
+  }
+
+  async acquire(requested: string): Promise<LeasedEngine> {
+    if (!(ENGINE_NAMES as readonly string[]).includes(requested)) {
+      throw new PipelineError("engine", `unknown engine "${requested}"; this worker has ${ENGINE_NAMES.join(", ")}`);
+    }
+    const name = requested as EngineName;
+    const list = this.idle.get(name) ?? [];
+    this.idle.set(name, list);
+    let engine = list.pop();
+    if (!engine) {
+      engine = this.factory(name);
+      this.all.push(engine);
+    }
+    const leased = engine;
+    return { engine: leased, release: () => list.push(leased) };
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.all.map((e) => e.close()));
+    this.all.length = 0;
+    this.idle.clear();
+  }
+}

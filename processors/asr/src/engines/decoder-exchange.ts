@@ -1,0 +1,95 @@
+// The two exchanges with a ps-decoder child (await its ready line, then one
+// request/reply) under a deadline and the caller's AbortSignal. Whenever the
+// outcome leaves the reply stream in doubt, the child is killed: a decoder
+// that is not known to be in sync must never serve another request.
+
+import type { EngineWord } from "./engine.ts";
+import { DecoderExitedError, type DecoderProcess } from "./decoder-process.ts";
+import { parseDecoderLine } from "./decoder-protocol.ts";
+import { abortError, EngineError } from "./errors.ts";
+
+interface Deadline {
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+}
+
+async function exchange<T>(
+  proc: DecoderProcess,
+  { timeoutMs, signal }: Deadline,
+  what: string,
+  body: () => Promise<T>,
+): Promise<T> {
+  if (signal?.aborted) throw abortError(signal);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    proc.kill();
+  }, timeoutMs);
+  const onAbort = (): void => proc.kill();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    return await body();
+  } catch (err) {
+    if (!(err instanceof EngineError && err.errorClass === "decode")) proc.kill();
+    if (signal?.aborted) throw abortError(signal);
+    if (timedOut) throw new EngineError("timeout", `${what} took longer than ${timeoutMs} ms`, { cause: err });
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+/** Waits for the model to load; resolves to the load time the decoder reports. */
+export function awaitDecoderReady(proc: DecoderProcess, deadline: Deadline): Promise<number> {
+  return exchange(proc, deadline, "loading the PocketSphinx model", async () => {
+    let line: string;
+    try {
+      line = await proc.readLine();
+    } catch (err) {
+      // Dying before the ready line means a broken install, not bad luck.
+      throw new EngineError("engine", err instanceof Error ? err.message : String(err), {
+        retryable: false,
+        cause: err,
+      });
+    }
+    const reply = parseDecoderLine(line);
+    if (reply.kind === "ready") return reply.loadMs;
+    if (reply.kind === "error") {
+      throw new EngineError("engine", `ps-decoder failed to start: ${reply.message}`, { retryable: false });
+    }
+    throw new EngineError("engine", "ps-decoder replied before announcing it was ready", { retryable: false });
+  });
+}
+
+export interface DecoderReply {
+  words: EngineWord[];
+  text: string;
+}
+
+/** Sends one segment and reads its reply. `last` also asks the child to exit. */
+export function decodeWithProcess(
+  proc: DecoderProcess,
+  pcm: Buffer,
+  deadline: Deadline & { last?: boolean },
+): Promise<DecoderReply> {
+  const seconds = (pcm.length / 2 / 16_000).toFixed(1);
+  return exchange(proc, deadline, `decoding ${seconds} s of audio`, async () => {
+    proc.send(pcm);
+    if (deadline.last) proc.endInput();
+    let line: string;
+    try {
+      line = await proc.readLine();
+    } catch (err) {
+      if (err instanceof DecoderExitedError) {
+        throw new EngineError("engine", `${err.message} while decoding`, { retryable: true, cause: err });
+      }
+      throw err;
+    }
+    const reply = parseDecoderLine(line);
+    if (reply.kind === "result") return { words: reply.words, text: reply.text };
+    // The decoder is deterministic, so the same audio would fail the same way.
+    if (reply.kind === "error") throw new EngineError("decode", `ps-decoder: ${reply.message}`);
+    throw new EngineError("engine", "unexpected ready line from ps-decoder", { retryable: false });
+  });
+}

@@ -1,0 +1,37 @@
+// Metrics of the ASR processor, registered on the process's one Registry.
+
+import { Counter, Gauge, Histogram, type Registry } from "@lingostream/runtime";
+
+export interface AsrMetrics {
+  processed: Counter<"engine">;
+  failed: Counter<"error_class" | "retryable">;
+  droppedWords: Counter;
+  latency: Histogram<"engine">;
+  inFlight: Gauge;
+  paused: Gauge;
+  realTimeFactor: Histogram<"engine">;
+}
+
+export function createAsrMetrics(registry: Registry): AsrMetrics {
+  return {
+    processed: new Counter({ name: "lingostream_asr_segments_processed_total", help: "segments transcribed", labelNames: ["engine"], registers: [registry] }),
+    failed: new Counter({ name: "lingostream_asr_segments_failed_total", help: "segments dead-lettered or retried", labelNames: ["error_class", "retryable"], registers: [registry] }),
+    droppedWords: new Counter({ name: "lingostream_asr_words_dropped_total", help: "words dropped by sanitization (over 30 characters or empty)", registers: [registry] }),
+    latency: new Histogram({
+      name: "lingostream_asr_segment_duration_seconds",
+      help: "time from taking a segment to its result being durable",
+      labelNames: ["engine"],
+      buckets: [0.5, 1, 2, 5, 10, 20, 40, 80, 160],
+      registers: [registry],
+    }),
+    inFlight: new Gauge({ name: "lingostream_asr_segments_in_flight", help: "segments being transcribed now", registers: [registry] }),
+    paused: new Gauge({ name: "lingostream_asr_paused", help: "1 while consumption is paused by memory pressure", registers: [registry] }),
+    realTimeFactor: new Histogram({
+      name: "lingostream_asr_real_time_factor",
+      help: "engine seconds per second of audio",
+      labelNames: ["engine"],
+      buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 4],
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,243 @@
+// The ASR processor: a stateless consumer group on asr.segments.
+//
+// Delivery: the result (or dead letter) is produced with an idempotent producer
+// and acks from all in-sync replicas, and only then is the segment's offset
+// committed. A crash between the two re-delivers the segment, so a result can
+// appear twice in asr.results; the sink writes one object per segment under a
+// deterministic key, so duplicates overwrite and never reach a transcript. We
+// chose this over Kafka transactions because the sink must be idempotent anyway
+// (replays re-run segments on purpose) and transactions would serialize every
+// in-flight segment behind one transactional producer per worker.
+
+import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from "kafkajs";
+import { PipelineError, assertValidId, type RunningService, type ServiceContext } from "@lingostream/runtime";
+import type { AudioSegment, SegmentFailed } from "@lingostream/schemas";
+import type { AsrConfig } from "./config.ts";
+import { fullSpeed, type Backpressure } from "./backpressure.ts";
+import { EnginePool, type EngineFactory, type LeasedEngine } from "./engine-pool.ts";
+import { classifyFailure } from "./failure-class.ts";
+import { InOrderOffsets } from "./in-order-offsets.ts";
+import { createAsrMetrics } from "./metrics.ts";
+import { transcribeSegment } from "./transcribe-segment.ts";
+
+export interface AsrProcessorOptions {
+  config: AsrConfig;
+  /** Builds engines; tests pass slow or failing ones. */
+  engineFactory?: EngineFactory;
+  backpressure?: Backpressure;
+  /** Called after each segment is settled (transcribed or dead-lettered). */
+  onSettled?: (outcome: { segmentId: string; ok: boolean }) => void;
+}
+
+export interface AsrProcessor extends RunningService {
+  readonly stats: { transcribed: number; failed: number; retried: number; malformed: number };
+}
+
+export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcessorOptions): Promise<AsrProcessor> {
+  const { config } = options;
+  const logger = ctx.logger.child({ component: "asr", instanceId: ctx.instanceId });
+  const metrics = createAsrMetrics(ctx.metrics);
+  const backpressure = options.backpressure ?? fullSpeed;
+  const engines = new EnginePool(config, options.engineFactory);
+  const stats = { transcribed: 0, failed: 0, retried: 0, malformed: 0 };
+  const stopping = new AbortController();
+  const topic = ctx.topics.segments;
+
+  await ctx.serde.register("results");
+  await ctx.serde.register("segmentsFailed");
+  await ctx.serde.register("segments");
+
+  const producer: Producer = ctx.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const consumer: Consumer = ctx.kafka.consumer({
+    groupId: config.groupId,
+    sessionTimeout: config.sessionTimeoutMs,
+    heartbeatInterval: Math.min(config.heartbeatIntervalMs, Math.floor(config.sessionTimeoutMs / 3)),
+    // One fetch holds at most a few claim checks' worth of events, not audio.
+    maxBytesPerPartition: 1024 * 1024,
+  });
+  await producer.connect();
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+
+  let paused = false;
+  const syncPause = () => {
+    // kafkajs pause() only stops the next fetch; messages of the batch in hand
+    // are left unresolved below, so they are fetched again after resume().
+    const want = backpressure.paused();
+    if (want && !paused) {
+      consumer.pause([{ topic }]);
+      paused = true;
+      metrics.paused.set(1);
+      logger.warn({ topic }, "memory pressure: consumption paused");
+      void backpressure.waitUntilResumed(stopping.signal).then(
+        () => {
+          if (stopping.signal.aborted) return;
+          consumer.resume([{ topic }]);
+          paused = false;
+          metrics.paused.set(0);
+          logger.info({ topic }, "memory pressure eased: consumption resumed");
+        },
+        () => {},
+      );
+    }
+    return want;
+  };
+
+  async function produceFailure(segment: AudioSegment | null, message: KafkaMessage, partition: number, err: unknown, attempt: number) {
+    const failure = classifyFailure(err);
+    const now = Date.now();
+    // Retryable failures go back on the work queue as a new attempt instead of
+    // blocking this partition; past maxAttempts they become dead letters.
+    if (segment && failure.retryable && attempt < config.maxAttempts) {
+      const retried: AudioSegment = { ...segment, attempt: attempt + 1, producerId: ctx.instanceId, eventTime: now };
+      await producer.send({ topic, acks: -1, messages: [{ key: segment.segmentId, value: await ctx.serde.encode("segments", retried) }] });
+      stats.retried++;
+      metrics.failed.inc({ error_class: failure.errorClass, retryable: "true" });
+      logger.warn({ topic, partition, offset: message.offset, jobId: segment.jobId, segmentId: segment.segmentId, attempt, err: failure.message }, "segment failed, retrying as a new attempt");
+      return;
+    }
+    const deadLetter: SegmentFailed = {
+      tenant: segment?.tenant ?? "unknown",
+      jobId: segment?.jobId ?? null,
+      segmentId: segment?.segmentId ?? null,
+      segment,
+      source: { topic, partition, offset: message.offset },
+      errorClass: failure.errorClass,
+      message: failure.message.slice(0, 2000),
+      retryable: failure.retryable,
+      attempt,
+      firstFailureTime: now,
+      lastFailureTime: now,
+      workerId: ctx.instanceId,
+      producerId: ctx.instanceId,
+      eventTime: now,
+    };
+    const key = segment?.segmentId ?? message.key?.toString("utf8").slice(0, 200) ?? `${topic}-${partition}-${message.offset}`;
+    await producer.send({ topic: ctx.topics.segmentsFailed, acks: -1, messages: [{ key, value: await ctx.serde.encode("segmentsFailed", deadLetter) }] });
+    stats.failed++;
+    metrics.failed.inc({ error_class: failure.errorClass, retryable: String(failure.retryable) });
+    logger.error(
+      { topic, partition, offset: message.offset, jobId: segment?.jobId, segmentId: segment?.segmentId, errorClass: failure.errorClass, err: failure.message },
+      "segment dead-lettered",
+    );
+  }
+
+  /** Settles one message: a result or a dead letter is durable when this resolves. Throws only if Kafka itself is failing. */
+  async function handle(message: KafkaMessage, partition: number): Promise<void> {
+    let segment: AudioSegment | null = null;
+    try {
+      if (!message.value) throw new PipelineError("malformed", "message has no value");
+      const decoded = await ctx.serde.decode(message.value);
+      segment = decoded.value as AudioSegment;
+      assertValidId("tenant", segment.tenant);
+      assertValidId("job id", segment.jobId);
+      assertValidId("segment id", segment.segmentId);
+    } catch (err) {
+      stats.malformed++;
+      // An undecodable event is dead-lettered with its coordinates; it must not stop the partition.
+      const classified = (err as { code?: string }).code === "registry-unavailable" ? err : new PipelineError(err instanceof PipelineError && err.code === "invalid-id" ? "invalid-id" : "malformed", (err as Error).message, { cause: err });
+      if ((classified as PipelineError).retriable) throw classified;
+      await produceFailure(null, message, partition, classified, 1);
+      return;
+    }
+    const timer = metrics.latency.startTimer({ engine: segment.engine || config.engine });
+    metrics.inFlight.inc();
+    let engine: LeasedEngine | undefined;
+    try {
+      engine = await engines.acquire(segment.engine || config.engine);
+      const outcome = await transcribeSegment(segment, engine.engine, {
+        store: ctx.store,
+        maxSegmentBytes: config.maxSegmentBytes,
+        timeoutMs: config.segmentTimeoutMs,
+        producerId: ctx.instanceId,
+        now: Date.now,
+      });
+      await producer.send({
+        topic: ctx.topics.results,
+        acks: -1,
+        messages: [{ key: segment.jobId, value: await ctx.serde.encode("results", outcome.event) }],
+      });
+      stats.transcribed++;
+      metrics.processed.inc({ engine: outcome.event.engine });
+      metrics.droppedWords.inc(outcome.event.droppedWords);
+      if (outcome.audioSeconds > 0) metrics.realTimeFactor.observe({ engine: outcome.event.engine }, outcome.engineMs / 1000 / outcome.audioSeconds);
+      logger.debug({ topic, partition, offset: message.offset, jobId: segment.jobId, segmentId: segment.segmentId, words: outcome.event.words.length }, "segment transcribed");
+      options.onSettled?.({ segmentId: segment.segmentId, ok: true });
+    } catch (err) {
+      if (err instanceof PipelineError && (err.code === "broker-unreachable" || err.code === "registry-unavailable")) throw err;
+      await produceFailure(segment, message, partition, err, segment.attempt);
+      options.onSettled?.({ segmentId: segment.segmentId, ok: false });
+    } finally {
+      engine?.release();
+      metrics.inFlight.dec();
+      timer();
+    }
+  }
+
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    // kafkajs heartbeats only between batches on its own; a segment can take
+    // longer than the session timeout, so beat while work is in flight.
+    const beat = setInterval(() => heartbeat().catch((err) => logger.debug({ err: String(err) }, "heartbeat failed")), config.heartbeatIntervalMs);
+    const order = new InOrderOffsets();
+    const inFlight = new Set<Promise<void>>();
+    let fatal: unknown;
+    const commit = async (offset: string) => {
+      resolveOffset(offset);
+      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(offset) + 1n).toString() }]);
+    };
+    try {
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale() || stopping.signal.aborted || fatal !== undefined) break;
+        if (syncPause()) break;
+        while (inFlight.size >= Math.max(1, backpressure.maxInFlight(config.maxInFlight)) && fatal === undefined) await Promise.race(inFlight);
+        if (fatal !== undefined || syncPause()) break;
+        order.start(message.offset);
+        const work: Promise<void> = handle(message, batch.partition)
+          .then(async () => {
+            const done = order.finish(message.offset);
+            if (done !== undefined) await commit(done);
+          })
+          .catch((err) => {
+            fatal ??= err;
+          })
+          .finally(() => inFlight.delete(work));
+        inFlight.add(work);
+      }
+      await Promise.all(inFlight);
+    } finally {
+      clearInterval(beat);
+    }
+    // The failed segment's offset stays unresolved, so kafkajs retries the batch from it.
+    if (fatal !== undefined) throw fatal;
+  }
+
+  await consumer.run({ eachBatch, eachBatchAutoResolve: false, autoCommit: false, partitionsConsumedConcurrently: 1 });
+
+  let resolveDone!: () => void;
+  const done = new Promise<void>((resolve) => (resolveDone = resolve));
+  consumer.on(consumer.events.CRASH, (event) => {
+    logger.error({ err: String(event.payload.error), restart: event.payload.restart }, "consumer crashed");
+    if (!event.payload.restart) resolveDone();
+  });
+
+  let stopped: Promise<void> | undefined;
+  return {
+    name: "asr",
+    stats,
+    done,
+    stop() {
+      stopped ??= (async () => {
+        stopping.abort();
+        // stop() waits for the batch in hand: in-flight segments finish and commit.
+        await consumer.stop();
+        await consumer.disconnect();
+        await producer.disconnect();
+        await engines.close();
+        resolveDone();
+        logger.info(stats, "asr processor stopped");
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,10 @@
+// Metrics of the segmenter, registered on the process's one Registry.
+
+import { Counter, type Registry } from "@lingostream/runtime";
+
+export function createSegmenterMetrics(registry: Registry) {
+  return {
+    jobs: new Counter({ name: "lingostream_segmenter_jobs_total", help: "jobs segmented or failed", labelNames: ["outcome"], registers: [registry] }),
+    segments: new Counter({ name: "lingostream_segmenter_segments_total", help: "segments cut, uploaded and announced", registers: [registry] }),
+  };
+}

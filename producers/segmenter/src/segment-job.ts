@@ -1,0 +1,104 @@
+// Segments one job's media: each cut is uploaded as a WAV object (the claim
+// check) and announced as an AudioSegment; JobSegmented closes the job's
+// segment list. Segment ids and object keys are deterministic, so running a
+// job twice (after a crash) overwrites instead of duplicating.
+
+import type { Producer } from "kafkajs";
+import { encodeWav, type ServiceContext } from "@lingostream/runtime";
+import type { AudioSegment, JobRequested } from "@lingostream/schemas";
+import { jobEventValue } from "@lingostream/schemas";
+import type { SegmenterConfig } from "./config.ts";
+import { segmentMedia } from "./segment-media.ts";
+
+export interface SegmentJobOptions {
+  config: SegmenterConfig;
+  producer: Producer;
+  /** ffmpeg-readable input for the job's source (a path, or a presigned URL for s3://). */
+  input: string;
+  signal?: AbortSignal;
+  /** Awaited before each new cut: memory backpressure holds the segmenter here. */
+  shouldPause?: () => Promise<void>;
+  onSegment?: (index: number) => void;
+}
+
+export function segmentId(jobId: string, index: number): string {
+  return `${jobId}-${String(index).padStart(6, "0")}`;
+}
+
+export function segmentKey(tenant: string, jobId: string, index: number): string {
+  return `segments/${tenant}/${jobId}/${String(index).padStart(6, "0")}.wav`;
+}
+
+export async function segmentJob(ctx: ServiceContext, job: JobRequested, options: SegmentJobOptions): Promise<{ segmentCount: number; durationSeconds: number }> {
+  const { config, producer } = options;
+  let count = 0;
+  let end = 0;
+  for await (const segment of segmentMedia(options.input, {
+    cut: {
+      targetSeconds: config.targetSeconds,
+      searchWindowSeconds: config.searchWindowSeconds,
+      maxSeconds: config.maxSeconds,
+      silenceThresholdDb: config.silenceThresholdDb,
+      minSilenceSeconds: config.minSilenceSeconds,
+    },
+    probeTimeoutMs: config.probeTimeoutMs,
+    signal: options.signal,
+    shouldPause: options.shouldPause,
+  })) {
+    const wav = encodeWav(segment.pcm, segment.sampleRate, segment.channels);
+    const key = segmentKey(job.tenant, job.jobId, segment.index);
+    const stored = await ctx.store.put(key, wav, "audio/wav");
+    const event: AudioSegment = {
+      tenant: job.tenant,
+      jobId: job.jobId,
+      segmentId: segmentId(job.jobId, segment.index),
+      index: segment.index,
+      startSeconds: segment.startSeconds,
+      endSeconds: segment.endSeconds,
+      language: job.language,
+      engine: job.engine,
+      attempt: 1,
+      claimCheck: {
+        bucket: ctx.store.bucket,
+        key,
+        byteSize: stored.byteSize,
+        sha256: stored.sha256,
+        sampleRate: segment.sampleRate,
+        channels: segment.channels,
+        encoding: "wav/pcm_s16le",
+      },
+      inlineAudio: wav.byteLength <= config.inlineAudioBytes ? wav : null,
+      producerId: ctx.instanceId,
+      eventTime: Date.now(),
+    };
+    await producer.send({
+      topic: ctx.topics.segments,
+      acks: -1,
+      messages: [{ key: event.segmentId, value: await ctx.serde.encode("segments", event) }],
+    });
+    count++;
+    end = segment.endSeconds;
+    options.onSegment?.(segment.index);
+  }
+  await producer.send({
+    topic: ctx.topics.jobs,
+    acks: -1,
+    messages: [
+      {
+        key: job.jobId,
+        value: await ctx.serde.encode(
+          "jobs",
+          jobEventValue("JobSegmented", {
+            tenant: job.tenant,
+            jobId: job.jobId,
+            segmentCount: count,
+            durationSeconds: end,
+            producerId: ctx.instanceId,
+            eventTime: Date.now(),
+          }),
+        ),
+      },
+    ],
+  });
+  return { segmentCount: count, durationSeconds: end };
+}

@@ -1,0 +1,130 @@
+// The segmenter end to end: probe, decode as a stream, cut, and hand out segments one
+// at a time, with memory bounded by one segment and no ffmpeg left behind.
+
+import type { CutOptions } from "./cut-options.ts";
+import { type PcmSegment, SegmentCutter } from "./cut-planner.ts";
+import { decodePcmStream } from "./decode.ts";
+import type { MediaInput } from "./media-input.ts";
+import { type MediaInfo, probeMedia } from "./probe.ts";
+
+export interface SegmentMediaOptions {
+  /** Where to cut; the rate is fixed at 16 kHz here. */
+  cut?: Omit<CutOptions, "sampleRate">;
+  signal?: AbortSignal;
+  probeTimeoutMs?: number;
+  /**
+   * Awaited before each segment is handed out; while it is pending nothing more is
+   * decoded (ffmpeg blocks on its full pipe), so it works as memory backpressure.
+   */
+  shouldPause?: () => Promise<void>;
+  /** Receives the probe result before the first segment (e.g. to record duration). */
+  onProbe?: (info: MediaInfo) => void | Promise<void>;
+  ffmpegPath?: string;
+  ffprobePath?: string;
+}
+
+export interface MediaSegment {
+  index: number;
+  startSeconds: number;
+  endSeconds: number;
+  /** Exact positions at sampleRate; use these, not the seconds, to check tiling. */
+  startSample: number;
+  endSample: number;
+  /** s16le mono. */
+  pcm: Buffer;
+  sampleRate: 16000;
+  channels: 1;
+}
+
+const SAMPLE_RATE = 16_000;
+
+/**
+ * Options are validated on call (RangeError), before anything is spawned. Media
+ * problems surface as SegmenterError from the iteration.
+ */
+export function segmentMedia(input: MediaInput, options: SegmentMediaOptions = {}): AsyncGenerator<MediaSegment, void, undefined> {
+  const { signal, probeTimeoutMs, shouldPause, onProbe, ffmpegPath, ffprobePath } = options;
+  const cutter = new SegmentCutter({ ...options.cut, sampleRate: SAMPLE_RATE });
+  const pcm = decodePcmStream(input, {
+    sampleRate: SAMPLE_RATE,
+    ...(signal === undefined ? {} : { signal }),
+    ...(ffmpegPath === undefined ? {} : { ffmpegPath }),
+  });
+  return run(input, cutter, pcm, { signal, probeTimeoutMs, shouldPause, onProbe, ffprobePath });
+}
+
+interface RunOptions {
+  signal: AbortSignal | undefined;
+  probeTimeoutMs: number | undefined;
+  shouldPause: (() => Promise<void>) | undefined;
+  onProbe: ((info: MediaInfo) => void | Promise<void>) | undefined;
+  ffprobePath: string | undefined;
+}
+
+async function* run(
+  input: MediaInput,
+  cutter: SegmentCutter,
+  pcm: AsyncGenerator<Buffer, void, undefined>,
+  options: RunOptions,
+): AsyncGenerator<MediaSegment, void, undefined> {
+  const { signal, shouldPause } = options;
+  try {
+    const info = await probeMedia(input, {
+      ...(signal === undefined ? {} : { signal }),
+      ...(options.probeTimeoutMs === undefined ? {} : { timeoutMs: options.probeTimeoutMs }),
+      ...(options.ffprobePath === undefined ? {} : { ffprobePath: options.ffprobePath }),
+    });
+    await options.onProbe?.(info);
+
+    const ready = async (): Promise<void> => {
+      if (shouldPause !== undefined) await untilAborted(shouldPause(), signal);
+      signal?.throwIfAborted();
+    };
+    for await (const chunk of pcm) {
+      for (const segment of cutter.push(chunk)) {
+        await ready();
+        yield toMediaSegment(segment);
+      }
+    }
+    for (const segment of cutter.flush()) {
+      await ready();
+      yield toMediaSegment(segment);
+    }
+  } finally {
+    // Covers every exit: probe failure (child never spawned), consumer break, throw, abort.
+    await pcm.return(undefined);
+  }
+}
+
+function toMediaSegment(segment: PcmSegment): MediaSegment {
+  return {
+    index: segment.index,
+    startSeconds: segment.startSample / SAMPLE_RATE,
+    endSeconds: segment.endSample / SAMPLE_RATE,
+    startSample: segment.startSample,
+    endSample: segment.endSample,
+    pcm: segment.pcm,
+    sampleRate: SAMPLE_RATE,
+    channels: 1,
+  };
+}
+
+/** Lets an abort interrupt a pause that would otherwise never settle. */
+function untilAborted(promise: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return promise;
+  signal.throwIfAborted();
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      () => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}

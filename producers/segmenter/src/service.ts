@@ -1,0 +1,118 @@
+// The segmenter service: a consumer group on asr.jobs that segments each
+// JobRequested. Segmenting a long file outlasts a Kafka session, so it beats
+// the group heartbeat while it works, and commits the job's offset only after
+// JobSegmented is durable.
+
+import type { EachBatchPayload } from "kafkajs";
+import { readableMediaInput, type RunningService, type ServiceContext } from "@lingostream/runtime";
+import { jobEventValue, readJobEvent, type JobRequested } from "@lingostream/schemas";
+import type { SegmenterConfig } from "./config.ts";
+import { segmentJob } from "./segment-job.ts";
+import { createSegmenterMetrics } from "./metrics.ts";
+import { describeSegmenterFailure } from "./failure.ts";
+
+export interface SegmenterServiceOptions {
+  config: SegmenterConfig;
+  /** Awaited before each cut; memory backpressure holds segmenting here. */
+  shouldPause?: () => Promise<void>;
+}
+
+export async function startSegmenter(ctx: ServiceContext, options: SegmenterServiceOptions): Promise<RunningService> {
+  const logger = ctx.logger.child({ component: "segmenter", instanceId: ctx.instanceId });
+  const metrics = createSegmenterMetrics(ctx.metrics);
+  const stopping = new AbortController();
+  await ctx.serde.register("jobs");
+  await ctx.serde.register("segments");
+  const producer = ctx.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const consumer = ctx.kafka.consumer({ groupId: options.config.groupId, sessionTimeout: 30_000, heartbeatInterval: 3000 });
+  await producer.connect();
+  await consumer.connect();
+  await consumer.subscribe({ topic: ctx.topics.jobs, fromBeginning: true });
+
+  async function handleJob(job: JobRequested, where: Record<string, unknown>): Promise<void> {
+    const log = logger.child({ ...where, jobId: job.jobId, tenant: job.tenant });
+    const started = Date.now();
+    try {
+      const input = await readableMediaInput(job.source, ctx.store);
+      const result = await segmentJob(ctx, job, {
+        config: options.config,
+        producer,
+        input,
+        signal: stopping.signal,
+        shouldPause: options.shouldPause,
+        onSegment: () => metrics.segments.inc(),
+      });
+      metrics.jobs.inc({ outcome: "segmented" });
+      log.info({ ...result, ms: Date.now() - started }, "job segmented");
+    } catch (err) {
+      if (stopping.signal.aborted) throw err;
+      const failure = describeSegmenterFailure(err);
+      if (failure.retriable) throw err;
+      // Bad media ends the job with a clear reason; the other jobs go on.
+      metrics.jobs.inc({ outcome: "failed" });
+      log.error({ code: failure.code, err: failure.message }, "job could not be segmented");
+      await producer.send({
+        topic: ctx.topics.jobs,
+        acks: -1,
+        messages: [
+          {
+            key: job.jobId,
+            value: await ctx.serde.encode(
+              "jobs",
+              jobEventValue("JobFailed", {
+                tenant: job.tenant,
+                jobId: job.jobId,
+                stage: "segmenter",
+                reason: failure.code,
+                message: failure.message,
+                producerId: ctx.instanceId,
+                eventTime: Date.now(),
+              }),
+            ),
+          },
+        ],
+      });
+    }
+  }
+
+  async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const beat = setInterval(() => heartbeat().catch(() => {}), 3000);
+    try {
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale() || stopping.signal.aborted) break;
+        const where = { topic: batch.topic, partition: batch.partition, offset: message.offset };
+        let decoded: ReturnType<typeof readJobEvent> | undefined;
+        try {
+          decoded = message.value ? readJobEvent((await ctx.serde.decode(message.value)).value) : undefined;
+        } catch (err) {
+          logger.error({ ...where, err: (err as Error).message }, "undecodable job event skipped");
+        }
+        if (decoded?.type === "JobRequested") await handleJob(decoded.event, where);
+        resolveOffset(message.offset);
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+      }
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  await consumer.run({ eachBatch, eachBatchAutoResolve: false, autoCommit: false });
+
+  let resolveDone!: () => void;
+  const done = new Promise<void>((resolve) => (resolveDone = resolve));
+  let stopped: Promise<void> | undefined;
+  return {
+    name: "segmenter",
+    done,
+    stop() {
+      stopped ??= (async () => {
+        stopping.abort();
+        await consumer.stop();
+        await consumer.disconnect();
+        await producer.disconnect();
+        resolveDone();
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,27 @@
+// Job sources are local paths or s3:// URIs. ffmpeg reads S3 objects through a
+// short-lived presigned URL, so media is streamed, never downloaded whole.
+
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { PipelineError } from "./errors.ts";
+import type { ObjectStore } from "./object-store.ts";
+
+export interface S3Location {
+  bucket: string;
+  key: string;
+}
+
+export function parseS3Uri(uri: string): S3Location | undefined {
+  if (!uri.startsWith("s3://")) return undefined;
+  const rest = uri.slice("s3://".length);
+  const slash = rest.indexOf("/");
+  if (slash <= 0 || slash === rest.length - 1) throw new PipelineError("invalid-id", `${uri} is not s3://bucket/key`);
+  return { bucket: rest.slice(0, slash), key: rest.slice(slash + 1) };
+}
+
+/** What ffmpeg should open for a job source: the path itself, or a presigned URL. */
+export async function readableMediaInput(source: string, store: ObjectStore, expiresInSeconds = 6 * 3600): Promise<string> {
+  const location = parseS3Uri(source);
+  if (!location) return source;
+  return getSignedUrl(store.client, new GetObjectCommand({ Bucket: location.bucket, Key: location.key }), { expiresIn: expiresInSeconds });
+}

@@ -1,0 +1,99 @@
+// Topics as code: the definitions in infra/topics/topics.json, applied
+// idempotently (create what is missing, add partitions, correct config drift).
+
+import { readFile } from "node:fs/promises";
+import type { Admin, ITopicConfig } from "kafkajs";
+import { ConfigResourceTypes } from "kafkajs";
+import type { TopicKey } from "@lingostream/schemas";
+
+export interface TopicSpec {
+  key: TopicKey;
+  name: string;
+  partitions: number;
+  replicationFactor: number;
+  config: Record<string, string>;
+}
+
+export const DEFAULT_TOPICS_FILE = new URL("../../infra/topics/topics.json", import.meta.url);
+
+export async function loadTopicSpecs(file: URL | string = DEFAULT_TOPICS_FILE): Promise<TopicSpec[]> {
+  const parsed = JSON.parse(await readFile(file, "utf8")) as { topics: TopicSpec[] };
+  return parsed.topics;
+}
+
+export interface TopicChange {
+  topic: string;
+  action: "created" | "partitions-added" | "config-updated" | "unchanged";
+  detail?: string;
+}
+
+/** Fits specs to the cluster: replication and min ISR never exceed the broker count. */
+export function fitToCluster(spec: TopicSpec, brokerCount: number, prefix: string, partitionsOverride?: number): TopicSpec {
+  const replicationFactor = Math.max(1, Math.min(spec.replicationFactor, brokerCount));
+  const config = { ...spec.config };
+  if (config["min.insync.replicas"] !== undefined) {
+    config["min.insync.replicas"] = String(Math.max(1, Math.min(Number(config["min.insync.replicas"]), replicationFactor - 1 || 1)));
+  }
+  return { ...spec, name: `${prefix}${spec.name}`, replicationFactor, partitions: partitionsOverride ?? spec.partitions, config };
+}
+
+export async function applyTopics(
+  admin: Admin,
+  specs: TopicSpec[],
+  options: { prefix?: string; partitions?: number } = {},
+): Promise<TopicChange[]> {
+  const cluster = await admin.describeCluster();
+  const fitted = specs.map((s) => fitToCluster(s, cluster.brokers.length, options.prefix ?? "", options.partitions));
+  const existing = new Set(await admin.listTopics());
+  const changes: TopicChange[] = [];
+
+  const missing = fitted.filter((s) => !existing.has(s.name));
+  if (missing.length > 0) {
+    const topics: ITopicConfig[] = missing.map((s) => ({
+      topic: s.name,
+      numPartitions: s.partitions,
+      replicationFactor: s.replicationFactor,
+      configEntries: Object.entries(s.config).map(([name, value]) => ({ name, value })),
+    }));
+    await admin.createTopics({ topics, waitForLeaders: true });
+    for (const s of missing) changes.push({ topic: s.name, action: "created", detail: `${s.partitions} partitions` });
+  }
+
+  const present = fitted.filter((s) => existing.has(s.name));
+  if (present.length === 0) return changes;
+  const metadata = await admin.fetchTopicMetadata({ topics: present.map((s) => s.name) });
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: present.map((s) => ({ type: ConfigResourceTypes.TOPIC, name: s.name, configNames: Object.keys(s.config) })),
+  });
+  for (const s of present) {
+    const current = metadata.topics.find((t) => t.name === s.name);
+    const currentPartitions = current?.partitions.length ?? 0;
+    let changed = false;
+    if (currentPartitions < s.partitions) {
+      await admin.createPartitions({ topicPartitions: [{ topic: s.name, count: s.partitions }] });
+      changes.push({ topic: s.name, action: "partitions-added", detail: `${currentPartitions} → ${s.partitions}` });
+      changed = true;
+    }
+    const entries = described.resources.find((r) => r.resourceName === s.name)?.configEntries ?? [];
+    const drift = Object.entries(s.config).filter(([name, value]) => entries.find((e) => e.configName === name)?.configValue !== value);
+    if (drift.length > 0) {
+      // incrementalAlterConfigs is not in kafkajs; alterConfigs replaces the
+      // topic's dynamic config, so send the whole desired set.
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: s.name, configEntries: Object.entries(s.config).map(([name, value]) => ({ name, value })) }],
+      });
+      changes.push({ topic: s.name, action: "config-updated", detail: drift.map(([n, v]) => `${n}=${v}`).join(", ") });
+      changed = true;
+    }
+    if (!changed) changes.push({ topic: s.name, action: "unchanged" });
+  }
+  return changes;
+}
+
+export async function deleteTopicsWithPrefix(admin: Admin, prefix: string): Promise<void> {
+  if (!prefix) throw new Error("refusing to delete topics without a prefix");
+  const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+  if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
+}

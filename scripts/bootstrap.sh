@@ -1,0 +1,60 @@
+# Sourced by ./lingostream and .ci/run: makes a fresh Debian machine able to run
+# lingostream. Each step is skipped when already satisfied.
+#   LINGOSTREAM_SKIP_APT=1   never call apt-get (install the packages yourself)
+
+LINGOSTREAM_ROOT="${LINGOSTREAM_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+LINGOSTREAM_TOOLS="${LINGOSTREAM_TOOLS:-$LINGOSTREAM_ROOT/.tools}"
+NODE_MIN_MAJOR=22
+NODE_WANTED=24
+
+log() { printf '[bootstrap] %s\n' "$*" >&2; }
+
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+# Node 24 LTS from the npm registry when the system Node is older than 22.
+ensure_node() {
+  if [ -x "$LINGOSTREAM_TOOLS/node/bin/node" ]; then
+    export PATH="$LINGOSTREAM_TOOLS/node/bin:$PATH"
+  fi
+  if [ "$(node_major)" -ge "$NODE_MIN_MAJOR" ]; then return 0; fi
+  log "Node $(node --version 2>/dev/null || echo none) is too old; installing Node $NODE_WANTED from the npm registry into $LINGOSTREAM_TOOLS/node"
+  mkdir -p "$LINGOSTREAM_TOOLS/node"
+  npm install --global --no-audit --no-fund --loglevel=error --prefix "$LINGOSTREAM_TOOLS/node" "node@$NODE_WANTED" >&2
+  export PATH="$LINGOSTREAM_TOOLS/node/bin:$PATH"
+  if [ "$(node_major)" -lt "$NODE_MIN_MAJOR" ]; then
+    log "could not get Node >= $NODE_MIN_MAJOR (have $(node --version))"; return 1
+  fi
+}
+
+APT_PACKAGES=(ffmpeg flite pocketsphinx pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev gcc pkg-config curl)
+
+ensure_apt() {
+  local missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
+  command -v mvn >/dev/null 2>&1 || missing+=(maven)
+  command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "${LINGOSTREAM_SKIP_APT:-}" = 1 ]; then
+    log "missing Debian packages: ${missing[*]} (LINGOSTREAM_SKIP_APT=1, not installing)"; return 1
+  fi
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  log "installing Debian packages: ${missing[*]}"
+  $sudo apt-get update -qq >&2 || true
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+# npm ci when node_modules is missing or older than the lock file.
+ensure_npm_deps() {
+  local stamp="$LINGOSTREAM_ROOT/node_modules/.package-lock.json"
+  if [ -f "$stamp" ] && [ "$stamp" -nt "$LINGOSTREAM_ROOT/package-lock.json" ]; then return 0; fi
+  log "installing npm dependencies (npm ci)"
+  (cd "$LINGOSTREAM_ROOT" && npm ci --no-audit --no-fund --loglevel=error >&2)
+}
+
+bootstrap_all() {
+  ensure_apt && ensure_node && ensure_npm_deps
+}
