@@ -33,7 +33,7 @@ S3_BUCKET="${S3_BUCKET:-lingostream}"
 S3_REGION="${S3_REGION:-us-east-1}"
 AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-lingostream}"
 AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-lingostream-secret}"
-START_TIMEOUT="${LINGOSTREAM_STACK_TIMEOUT:-120}"   # seconds, per service
+START_TIMEOUT="${LINGOSTREAM_STACK_TIMEOUT:-120}"   # seconds for every service to answer
 STOP_TIMEOUT=30                                      # seconds before SIGKILL
 
 KAFKA_VERSION="${LINGOSTREAM_KAFKA_VERSION:-4.4.0}"
@@ -60,6 +60,8 @@ SERVICES=(kafka registry s3)
 say() { printf '[stack] %s\n' "$*" >&2; }
 die() { printf '[stack] ERROR: %s\n' "$*" >&2; exit 1; }
 now() { date +%s; }
+# Seconds since a `date +%s%N` stamp, one decimal.
+since() { local ms=$(( ($(date +%s%N) - $1) / 1000000 )); printf '%d.%ds' $((ms / 1000)) $((ms % 1000 / 100)); }
 
 need() { command -v "$1" >/dev/null 2>&1 || die "$1 not found on PATH ($2)"; }
 
@@ -91,6 +93,17 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 http_code() { curl -s -o /dev/null -m 3 -w '%{http_code}' "$1" 2>/dev/null || true; }
 
 pid_file() { echo "$RUN_DIR/$1.pid"; }
+
+# Run an install tool with its output in $CACHE_DIR/install-<step>.log, shown
+# only if it fails.
+quietly() {
+  local what="$2" log="$CACHE_DIR/install-$1.log"
+  shift 2
+  if ! "$@" >"$log" 2>&1; then
+    cat "$log" >&2
+    die "$what (log: $log)"
+  fi
+}
 
 # The pid in a service's pid file if that process is alive and is still ours
 # (its command line holds the service's marker: guards against pid reuse).
@@ -127,25 +140,28 @@ service_log() {
 spawn() {
   local name="$1" log="$2"
   shift 2
+  printf '\n===== %s: started by stack.sh up =====\n' "$(date '+%F %T')" >>"$log"
   setsid "$@" </dev/null >>"$log" 2>&1 &
   echo $! >"$(pid_file "$name")"
 }
 
 # ------------------------------------------------------------------ kafka
 install_kafka() {
-  local stamp="$KAFKA_LIBS/.installed" want tmp
+  local stamp="$KAFKA_LIBS/.installed" want tmp t0
   # Re-fetch when the pom changes (e.g. a dependency added), not only when absent.
   want="$KAFKA_VERSION $(sha256sum "$HERE/kafka/pom.xml" | cut -c1-16)"
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then say "kafka $KAFKA_VERSION: cached"; return; fi
   need mvn "Maven fetches the Kafka jars"
   say "kafka $KAFKA_VERSION: fetching broker jars with Maven"
+  t0=$(date +%s%N)
   tmp="$KAFKA_LIBS.tmp"
   rm -rf "$tmp" "$KAFKA_LIBS"
-  mvn -q -B -f "$HERE/kafka/pom.xml" "$DEPENDENCY_PLUGIN:copy-dependencies" \
-    -Dkafka.version="$KAFKA_VERSION" -DincludeScope=runtime -DoutputDirectory="$tmp" >&2 \
-    || die "Maven could not fetch org.apache.kafka:kafka_2.13:$KAFKA_VERSION"
+  quietly kafka "Maven could not fetch org.apache.kafka:kafka_2.13:$KAFKA_VERSION" \
+    mvn -B -f "$HERE/kafka/pom.xml" "$DEPENDENCY_PLUGIN:copy-dependencies" \
+    -Dkafka.version="$KAFKA_VERSION" -DincludeScope=runtime -DoutputDirectory="$tmp"
   echo "$want" >"$tmp/.installed"
   mv "$tmp" "$KAFKA_LIBS"
+  say "kafka $KAFKA_VERSION: cached in $(since "$t0")"
 }
 
 kafka_java_opts() {
@@ -174,6 +190,10 @@ num.partitions=1
 offsets.topic.replication.factor=1
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
+# 50 partitions each by default; fewer make the first group/transaction
+# coordinator load faster on a fresh node.
+offsets.topic.num.partitions=10
+transaction.state.log.num.partitions=10
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 # Consumers join at once instead of waiting 3 s for more members.
@@ -229,23 +249,25 @@ kafka_ready() {
 
 # --------------------------------------------------------------- registry
 install_registry() {
-  local stamp="$APICURIO_HOME/.installed" tmp
+  local stamp="$APICURIO_HOME/.installed" tmp t0
   if [[ -f "$stamp" ]]; then say "apicurio registry $APICURIO_VERSION: cached"; return; fi
   need mvn "Maven fetches Apicurio Registry"
   # Apicurio publishes the ready-built Quarkus app (fast-jar layout) on Maven
   # Central as the `all` classifier of apicurio-registry-app, tar.gz only.
   say "apicurio registry $APICURIO_VERSION: fetching the Quarkus app (~160 MB) with Maven"
+  t0=$(date +%s%N)
   tmp="$APICURIO_HOME.tmp"
   rm -rf "$tmp" "$APICURIO_HOME"
   mkdir -p "$tmp/download"
-  mvn -q -B "$DEPENDENCY_PLUGIN:copy" -Dartifact="io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all" \
-    -DoutputDirectory="$tmp/download" >&2 \
-    || die "Maven could not fetch io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all"
+  quietly registry "Maven could not fetch io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all" \
+    mvn -B "$DEPENDENCY_PLUGIN:copy" -Dartifact="io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all" \
+    -DoutputDirectory="$tmp/download"
   tar -xzf "$tmp/download/"*.tar.gz -C "$tmp"
   rm -rf "$tmp/download"
   [[ -f "$tmp/quarkus-run.jar" ]] || die "the Apicurio archive has no quarkus-run.jar"
   echo "$APICURIO_VERSION" >"$tmp/.installed"
   mv "$tmp" "$APICURIO_HOME"
+  say "apicurio registry $APICURIO_VERSION: cached in $(since "$t0")"
 }
 
 start_registry() {
@@ -284,16 +306,18 @@ registry_ready() { [[ "$(http_code "http://127.0.0.1:$REGISTRY_PORT/apis/ccompat
 
 # --------------------------------------------------------------------- s3
 install_s3() {
-  local stamp="$MOTO_VENV/.installed" python
+  local stamp="$MOTO_VENV/.installed" python t0
   if [[ -f "$stamp" ]]; then say "moto $MOTO_VERSION: cached"; return; fi
   python="$(command -v python3 || true)"
   [[ -n "$python" ]] || die "python3 not found (the S3 server is moto, a Python package)"
   say "moto $MOTO_VERSION: creating a venv and installing from PyPI"
+  t0=$(date +%s%N)
   rm -rf "$MOTO_VENV"
   "$python" -m venv "$MOTO_VENV" || die "python3 -m venv failed (on Debian: apt-get install python3-venv)"
-  "$MOTO_VENV/bin/pip" install -q --disable-pip-version-check "${MOTO_PIP_SPEC[@]}" >&2 \
-    || { rm -rf "$MOTO_VENV"; die "pip could not install ${MOTO_PIP_SPEC[*]}"; }
+  quietly s3 "pip could not install ${MOTO_PIP_SPEC[*]}" \
+    "$MOTO_VENV/bin/pip" install --disable-pip-version-check "${MOTO_PIP_SPEC[@]}"
   echo "$MOTO_VERSION" >"$stamp"
+  say "moto $MOTO_VERSION: cached in $(since "$t0")"
 }
 
 start_s3() {
@@ -316,9 +340,16 @@ create_bucket() {
 cmd_install() {
   need curl "used to probe the registry and S3"
   mkdir -p "$CACHE_DIR"
+  # pip runs beside Maven (different tools, different caches); the two Maven
+  # steps run one after the other because they share the local repository.
+  local s3_job
+  install_s3 &
+  s3_job=$!
+  trap 'kill "$s3_job" 2>/dev/null || true' EXIT
   install_kafka
   install_registry
-  install_s3
+  wait "$s3_job" || die "the S3 server (moto) could not be installed"
+  trap - EXIT
 }
 
 installed() {
@@ -329,34 +360,38 @@ installed() {
 ready() { "${1}_ready"; }
 
 cmd_up() {
-  local started=() name java deadline pid
+  local to_start=() name java deadline pid t0
   installed || cmd_install
   need curl "used to probe the registry and S3"
   java="$(java_bin)"
   mkdir -p "$RUN_DIR" "$LOG_DIR"
 
-  # Start every service that is not already ours and running, all at once:
-  # they do not depend on each other, and the JVMs overlap their start-up.
+  # Check every port before starting anything, so a clash leaves nothing half-up.
   for name in "${SERVICES[@]}"; do
     if pid="$(live_pid "$name")"; then
       say "$name: already running (pid $pid)"
       continue
     fi
     rm -f "$(pid_file "$name")"
-    if port_open "$(service_port "$name")"; then
-      die "$name: port $(service_port "$name") is taken by a process this script did not start"
-    fi
-    [[ "$name" == registry ]] && port_open "$REGISTRY_MGMT_PORT" \
-      && die "registry: management port $REGISTRY_MGMT_PORT is taken (set LINGOSTREAM_REGISTRY_MGMT_PORT)"
+    port_open "$(service_port "$name")" \
+      && die "$name: port $(service_port "$name") is taken by a process this script did not start"
     [[ "$name" == kafka ]] && port_open "$KAFKA_CONTROLLER_PORT" \
       && die "kafka: controller port $KAFKA_CONTROLLER_PORT is taken (set LINGOSTREAM_KAFKA_CONTROLLER_PORT)"
-    say "$name: starting (log: $(service_log "$name"))"
-    "start_$name" "$java"
-    started+=("$name")
+    [[ "$name" == registry ]] && port_open "$REGISTRY_MGMT_PORT" \
+      && die "registry: management port $REGISTRY_MGMT_PORT is taken (set LINGOSTREAM_REGISTRY_MGMT_PORT)"
+    to_start+=("$name")
   done
 
+  # Start them all at once: they do not depend on each other, and the JVMs
+  # overlap their start-up.
+  t0=$(date +%s%N)
+  for name in "${to_start[@]}"; do
+    say "$name: starting (log: $(service_log "$name"))"
+    "start_$name" "$java"
+  done
+
+  deadline=$(( t0 / 1000000000 + START_TIMEOUT ))
   for name in "${SERVICES[@]}"; do
-    deadline=$(( $(now) + START_TIMEOUT ))
     until ready "$name"; do
       if ! live_pid "$name" >/dev/null; then
         die "$name exited during start-up; see $(service_log "$name")"
@@ -366,9 +401,9 @@ cmd_up() {
       fi
       sleep 0.25
     done
+    say "$name: answering after $(since "$t0")"
   done
   create_bucket
-  say "up: ${started[*]:-nothing to start}"
   print_env
 }
 
@@ -400,7 +435,7 @@ cmd_status() {
       state="down"; all_up=1
       port_open "$(service_port "$name")" && state="down (port $(service_port "$name") is used by another process)"
     fi
-    printf '%-9s %-42s %s\n' "$name" "$state" "$address"
+    printf '%-9s %-52s %s\n' "$name" "$state" "$address"
   done
   return "$all_up"
 }

@@ -11,3 +11,4 @@ export * from "./shutdown.ts";
 export * from "./service-context.ts";
 export * from "./topic-admin.ts";
 export * from "./media-source.ts";
+export * from "./memory/index.ts";

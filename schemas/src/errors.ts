@@ -1,19 +1,26 @@
 // The one error type the serde throws. Callers branch on `code` (stable, part of
 // the API) and `retriable`, never on message text.
 
-export type SerdeErrorCode =
-  /** Bytes are not a Confluent-framed Avro event: too short, wrong magic byte, body does not decode, trailing bytes. */
-  | "malformed"
-  /** The registry does not know the schema id in the frame. */
-  | "unknown-schema-id"
-  /** encode() was given a value that does not match the topic's schema; `paths` lists where. */
-  | "invalid-event"
-  /** The registry could not be reached, timed out or answered 5xx; try again later. */
-  | "registry-unavailable"
-  /** The registry refused a schema as incompatible, or a message's writer schema cannot be read as the expected event. */
-  | "incompatible-schema"
-  /** The registry answered with another client error (bad credentials, invalid schema, ...). */
-  | "registry-error";
+/**
+ * malformed: bytes are not a Confluent-framed Avro event (too short, wrong magic
+ *   byte, body does not decode, trailing bytes).
+ * unknown-schema-id: the registry has no schema with the frame's id.
+ * invalid-event: encode() got a value that does not match the topic's schema; see `paths`.
+ * registry-unavailable: the registry could not be reached, timed out or answered 5xx.
+ * incompatible-schema: the registry refused a schema as incompatible, or a message's
+ *   writer schema cannot be read as the expected event.
+ * registry-error: any other refusal by the registry (bad credentials, invalid schema).
+ */
+export const SERDE_ERROR_CODES = [
+  "malformed",
+  "unknown-schema-id",
+  "invalid-event",
+  "registry-unavailable",
+  "incompatible-schema",
+  "registry-error",
+] as const;
+
+export type SerdeErrorCode = (typeof SERDE_ERROR_CODES)[number];
 
 export interface SerdeErrorOptions {
   cause?: unknown;

@@ -1,8 +1,8 @@
 // Public API of @lingostream/schemas: topic names, event types, the serde and its errors.
 
-export { isSerdeError, SerdeError, type SerdeErrorCode, type SerdeErrorOptions } from "./errors.ts";
+export { isSerdeError, SERDE_ERROR_CODES, SerdeError, type SerdeErrorCode, type SerdeErrorOptions } from "./errors.ts";
 export * from "./generated/types.ts";
-export { type JobEventBodies, type JobEventKind, type TaggedJobEvent, unwrapJobEvent, wrapJobEvent } from "./job-events.ts";
+export { type JobEventBodies, type JobEventType, jobEventValue, readJobEvent, type TaggedJobEvent } from "./job-events.ts";
 export {
   type CompatibilityLevel,
   type CompatibilityResult,

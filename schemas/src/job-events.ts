@@ -1,5 +1,5 @@
 // Builds and reads the asr.jobs union without spelling Avro full names: avsc wraps
-// a union of records as { "io.lingostream.events.JobRequested": {...} }.
+// a union of records as { event: { "io.lingostream.events.JobRequested": {...} } }.
 
 import type { JobEvent } from "./generated/types.ts";
 
@@ -9,27 +9,33 @@ type Branch = JobEvent["event"];
 type FullName = Branch extends infer B ? (B extends unknown ? keyof B & string : never) : never;
 type Kind<F> = F extends `${typeof NAMESPACE}${infer K}` ? K : never;
 
-/** "JobRequested" | "JobSegmented" | "JobCompleted", following the schema. */
-export type JobEventKind = Kind<FullName>;
+/** "JobRequested" | "JobSegmented" | "JobCompleted" | "JobFailed", following the schema. */
+export type JobEventType = Kind<FullName>;
 
-/** The record behind each kind, e.g. JobEventBodies["JobSegmented"] is JobSegmented. */
+/** The record behind each type, e.g. JobEventBodies["JobSegmented"] is JobSegmented. */
 export type JobEventBodies = {
-  [K in JobEventKind]: Extract<Branch, Record<`${typeof NAMESPACE}${K}`, unknown>>[`${typeof NAMESPACE}${K}`];
+  [K in JobEventType]: Extract<Branch, Record<`${typeof NAMESPACE}${K}`, unknown>>[`${typeof NAMESPACE}${K}`];
 };
 
-/** A job event with its kind spelled out, for `switch (e.kind)`. */
-export type TaggedJobEvent = { [K in JobEventKind]: { kind: K; event: JobEventBodies[K] } }[JobEventKind];
+/** A job event with its type spelled out, for `switch (e.type)`. */
+export type TaggedJobEvent = { [K in JobEventType]: { type: K; event: JobEventBodies[K] } }[JobEventType];
 
-export function wrapJobEvent<K extends JobEventKind>(kind: K, event: JobEventBodies[K]): JobEvent {
-  return { event: { [`${NAMESPACE}${kind}`]: event } as unknown as Branch };
+/** The asr.jobs value for one event, ready for serde.encode("jobs", ...). */
+export function jobEventValue<K extends JobEventType>(type: K, event: JobEventBodies[K]): JobEvent {
+  return { event: { [`${NAMESPACE}${type}`]: event } as unknown as Branch };
 }
 
-export function unwrapJobEvent(value: JobEvent): TaggedJobEvent {
-  const keys = Object.keys(value.event);
+/**
+ * The event inside a decoded asr.jobs value. Takes `unknown` because decode()
+ * callers often hold the value untyped; anything but one wrapped branch throws.
+ */
+export function readJobEvent(value: unknown): TaggedJobEvent {
+  const wrapper = (value as { event?: unknown } | null | undefined)?.event;
+  const keys = wrapper !== null && typeof wrapper === "object" ? Object.keys(wrapper) : [];
   const fullName = keys[0];
   if (keys.length !== 1 || fullName === undefined || !fullName.startsWith(NAMESPACE)) {
-    throw new TypeError(`not a wrapped job event: keys ${JSON.stringify(keys)}`);
+    throw new TypeError(`not a wrapped job event: event has keys ${JSON.stringify(keys)}`);
   }
-  const event = (value.event as Record<string, unknown>)[fullName];
-  return { kind: fullName.slice(NAMESPACE.length), event } as TaggedJobEvent;
+  const event = (wrapper as Record<string, unknown>)[fullName];
+  return { type: fullName.slice(NAMESPACE.length), event } as TaggedJobEvent;
 }

@@ -24,8 +24,10 @@ export interface RegistryClientOptions {
   auth?: RegistryAuth;
   /** Per-request timeout; default 10 s. */
   timeoutMs?: number;
-  /** Extra tries after a network error or 5xx, with exponential backoff from 100 ms; default 2. */
+  /** Extra tries after a network error or 5xx; default 2. */
   retries?: number;
+  /** First backoff, doubled per try with jitter; default 100 ms (tests pass 1). */
+  retryBaseMs?: number;
 }
 
 export interface RegistrySchema {
@@ -52,6 +54,7 @@ export class RegistryClient {
   readonly #authorization: string | undefined;
   readonly #timeoutMs: number;
   readonly #retries: number;
+  readonly #retryBaseMs: number;
 
   constructor(options: RegistryClientOptions) {
     this.url = options.url.replace(/\/+$/, "");
@@ -60,6 +63,7 @@ export class RegistryClient {
       : undefined;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#retries = options.retries ?? 2;
+    this.#retryBaseMs = options.retryBaseMs ?? 100;
   }
 
   /** Registers (or finds) a schema under a subject and returns its global id. */
@@ -87,7 +91,11 @@ export class RegistryClient {
     return data as unknown as RegistrySchema;
   }
 
-  /** The subject's own compatibility level; undefined when it has none (the global default applies). */
+  /**
+   * The level that applies to the subject; undefined on 404. Confluent answers 404
+   * when the subject has no level of its own; Apicurio only when the subject does
+   * not exist (otherwise it reports the inherited global level).
+   */
   async getCompatibility(subject: string): Promise<CompatibilityLevel | undefined> {
     const answer = await this.#send("GET", `/config/${enc(subject)}`);
     if (answer.status === 404) return undefined;
@@ -158,7 +166,9 @@ export class RegistryClient {
           cause,
         });
       }
-      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+      // Jitter so consumers that lost the registry together do not return together.
+      const delay = this.#retryBaseMs * 2 ** attempt * (0.5 + Math.random() / 2);
+      await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
 

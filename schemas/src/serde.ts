@@ -21,6 +21,8 @@ export interface EventSerdeOptions {
   requestTimeoutMs?: number;
   /** Extra tries of a registry request after a network error or 5xx; default 2. */
   retries?: number;
+  /** First retry backoff, doubled per try with jitter; default 100 ms. */
+  retryBaseMs?: number;
 }
 
 export interface Decoded<K extends TopicKey = TopicKey> {
@@ -43,7 +45,7 @@ interface Reader {
   resolver: Resolver | undefined;
 }
 
-/** Levels registered subjects get when they have none of their own. */
+/** Level register() gives subjects that have none yet. */
 export const DEFAULT_COMPATIBILITY: CompatibilityLevel = "BACKWARD";
 
 export class EventSerde {
@@ -60,6 +62,7 @@ export class EventSerde {
       auth: options.auth,
       timeoutMs: options.requestTimeoutMs,
       retries: options.retries,
+      retryBaseMs: options.retryBaseMs,
     });
     this.topics = topicNames(options.topicPrefix);
   }
@@ -71,8 +74,9 @@ export class EventSerde {
 
   /**
    * Registers the topic's value schema (idempotent: an unchanged schema keeps its id)
-   * and remembers the id. A subject without its own compatibility level gets BACKWARD
-   * first, so the very next version is already checked.
+   * and remembers the id. A subject the registry reports no level for (a new one)
+   * gets BACKWARD before its first version, so the next version is already checked;
+   * a level someone set is left alone.
    */
   register(topicKey: TopicKey): Promise<number> {
     let id = this.#ids.get(topicKey);

@@ -1,13 +1,13 @@
 // Renders src/generated/types.ts from the topic schemas, walking the avsc Types
 // themselves so the TypeScript shapes are the ones avsc reads and writes.
 
-import { TOPIC_KEYS, schemaFileName, topicType } from "./topic-schemas.ts";
+import { TOPIC_KEYS, schemaFileName, topicSchema, topicType } from "./topic-schemas.ts";
 import type { TopicKey } from "./topics.ts";
 
 export const GENERATED_TYPES_FILE = new URL("./generated/types.ts", import.meta.url);
 
 // What the generator reads off an avsc Type (typings lack fields' docs and branchName).
-interface TypeNode {
+export interface TypeNode {
   typeName: string;
   name?: string;
   doc?: string;
@@ -28,7 +28,7 @@ interface FieldNode {
 
 interface NamedDefinition {
   node: TypeNode;
-  /** Full schema with docs, to prove a type defined in several files is the same everywhere. */
+  /** The definition as written, to prove a type defined in several files is the same everywhere. */
   canonical: string;
   file: string;
 }
@@ -41,7 +41,12 @@ const HEADER = `// Generated from schemas/avro/*.avsc by schemas/scripts/generat
 
 /** The full text of src/generated/types.ts. */
 export function generateTypes(): string {
-  const roots = TOPIC_KEYS.map((key) => ({ key, node: topicType(key) as unknown as TypeNode }));
+  const roots = TOPIC_KEYS.map((key) => ({
+    key,
+    file: schemaFileName(key),
+    node: topicType(key) as unknown as TypeNode,
+    raw: topicSchema(key),
+  }));
   const named = collectNamedTypes(roots);
   const out: string[] = [HEADER];
   for (const { node } of named.values()) {
@@ -53,39 +58,75 @@ export function generateTypes(): string {
 
 /**
  * Named types in first-seen order. Each topic file is self-contained, so shared types
- * (AudioSegment, PressureLevel, ...) are written out in several files; they must agree.
+ * (AudioSegment, PressureLevel, ...) are written out in several files; the copies
+ * must be identical, compared as written (avsc's own schema() drops enum defaults).
  */
-export function collectNamedTypes(roots: { key: TopicKey; node: TypeNode }[]): Map<string, NamedDefinition> {
+export function collectNamedTypes(roots: NamedTypeRoot[]): Map<string, NamedDefinition> {
   const named = new Map<string, NamedDefinition>();
   const shortNames = new Map<string, string>();
-  const visit = (node: TypeNode, file: string, seenInFile: Set<TypeNode>): void => {
-    if (seenInFile.has(node)) return;
-    seenInFile.add(node);
-    if (node.typeName === "record" || node.typeName === "error" || node.typeName === "enum") {
-      const fullName = node.name ?? "";
-      const canonical = JSON.stringify(node.schema({ exportAttrs: true }));
-      const existing = named.get(fullName);
-      if (existing) {
-        if (existing.canonical !== canonical) {
-          throw new Error(
-            `${fullName} is defined differently in ${existing.file} and ${file}; shared types must be identical copies`,
-          );
+  for (const { file, node: root, raw } of roots) {
+    const written = new Map<string, string>();
+    writtenDefinitions(raw, undefined, written);
+    const seenInFile = new Set<TypeNode>();
+    const visit = (node: TypeNode): void => {
+      if (seenInFile.has(node)) return;
+      seenInFile.add(node);
+      if (node.typeName === "record" || node.typeName === "error" || node.typeName === "enum") {
+        const fullName = node.name ?? "";
+        const canonical = written.get(fullName) ?? "";
+        const existing = named.get(fullName);
+        if (existing) {
+          if (existing.canonical !== canonical) {
+            throw new Error(
+              `${fullName} is defined differently in ${existing.file} and ${file}; shared types must be identical copies`,
+            );
+          }
+        } else {
+          const short = shortName(fullName);
+          const clash = shortNames.get(short);
+          if (clash) throw new Error(`${fullName} and ${clash} would both be called ${short} in TypeScript`);
+          shortNames.set(short, fullName);
+          named.set(fullName, { node, canonical, file });
         }
-      } else {
-        const short = shortName(fullName);
-        const clash = shortNames.get(short);
-        if (clash) throw new Error(`${fullName} and ${clash} would both be called ${short} in TypeScript`);
-        shortNames.set(short, fullName);
-        named.set(fullName, { node, canonical, file });
       }
-    }
-    for (const field of node.fields ?? []) visit(field.type, file, seenInFile);
-    for (const branch of node.types ?? []) visit(branch, file, seenInFile);
-    if (node.itemsType) visit(node.itemsType, file, seenInFile);
-    if (node.valuesType) visit(node.valuesType, file, seenInFile);
-  };
-  for (const { key, node } of roots) visit(node, schemaFileName(key), new Set());
+      for (const field of node.fields ?? []) visit(field.type);
+      for (const branch of node.types ?? []) visit(branch);
+      if (node.itemsType) visit(node.itemsType);
+      if (node.valuesType) visit(node.valuesType);
+    };
+    visit(root);
+  }
   return named;
+}
+
+export interface NamedTypeRoot {
+  file: string;
+  /** The avsc Type built from `raw`. */
+  node: TypeNode;
+  /** The schema JSON as written in the file. */
+  raw: unknown;
+}
+
+/** Named type definitions in a schema JSON, by full name, as JSON text. */
+function writtenDefinitions(schema: unknown, namespace: string | undefined, out: Map<string, string>): void {
+  if (Array.isArray(schema)) {
+    for (const branch of schema) writtenDefinitions(branch, namespace, out);
+    return;
+  }
+  if (schema === null || typeof schema !== "object") return;
+  const node = schema as Record<string, unknown>;
+  let ns = namespace;
+  if (typeof node.name === "string" && ["record", "error", "enum", "fixed"].includes(String(node.type))) {
+    const dot = node.name.lastIndexOf(".");
+    ns = dot >= 0 ? node.name.slice(0, dot) : typeof node.namespace === "string" ? node.namespace : namespace;
+    out.set(dot >= 0 || !ns ? node.name : `${ns}.${node.name}`, JSON.stringify(node));
+  }
+  if (Array.isArray(node.fields)) {
+    for (const field of node.fields as { type?: unknown }[]) writtenDefinitions(field.type, ns, out);
+  }
+  if (typeof node.type === "object") writtenDefinitions(node.type, ns, out);
+  writtenDefinitions(node.items, ns, out);
+  writtenDefinitions(node.values, ns, out);
 }
 
 function renderRecord(node: TypeNode): string {

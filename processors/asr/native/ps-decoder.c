@@ -18,7 +18,6 @@
  * Usage: ps-decoder [pocketsphinx options...]   e.g. -hmm DIR -lm FILE -dict FILE
  * Options given on the command line override the built-in defaults.
  */
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,8 +183,8 @@ int main(int argc, char **argv) {
     int user_log = has_arg(argc, argv, "-logfn");
     if (!user_log) err_set_logfp(NULL);
 
-    /* Defaults first, caller's options after, only where not overridden. */
-    /* Room for every default pair we may add (6 pairs) plus the caller's args. */
+    /* Defaults only for options the caller did not give; room for all six
+     * default pairs plus the caller's arguments. */
     char **args = calloc((size_t)argc + 13, sizeof *args);
     if (!args) { reply_error("out of memory"); return 1; }
     int n = 0;

@@ -30,7 +30,7 @@ export interface AsrProcessorOptions {
 }
 
 export interface AsrProcessor extends RunningService {
-  readonly stats: { transcribed: number; failed: number; retried: number; malformed: number };
+  readonly stats: { transcribed: number; failed: number; retried: number; malformed: number; groupJoins: number };
 }
 
 export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcessorOptions): Promise<AsrProcessor> {
@@ -39,7 +39,7 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
   const metrics = createAsrMetrics(ctx.metrics);
   const backpressure = options.backpressure ?? fullSpeed;
   const engines = new EnginePool(config, options.engineFactory);
-  const stats = { transcribed: 0, failed: 0, retried: 0, malformed: 0 };
+  const stats = { transcribed: 0, failed: 0, retried: 0, malformed: 0, groupJoins: 0 };
   const stopping = new AbortController();
   const topic = ctx.topics.segments;
 
@@ -212,6 +212,9 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
     if (fatal !== undefined) throw fatal;
   }
 
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    stats.groupJoins++;
+  });
   await consumer.run({ eachBatch, eachBatchAutoResolve: false, autoCommit: false, partitionsConsumedConcurrently: 1 });
 
   let resolveDone!: () => void;

@@ -1,1 +1,5 @@
-export {};
+// Public API of the pressure monitor service.
+
+export * from "./config.ts";
+export * from "./monitor.ts";
+export { pressureEvent, trendEvent, type EventIdentity, type PressureReason } from "./pressure-events.ts";

@@ -30,7 +30,7 @@ const FULL_SCALE_SQUARED = 32768 * 32768;
  *   choice, or S + max is reached.
  * - Tail: a final remainder shorter than mergeTailSeconds joins the previous segment if that
  *   stays <= max (so the cutter holds a decided segment back until that much audio follows
- *   it, or S + max is reached). The very first segment of a short input is simply the input.
+ *   it, or S + max is reached). An input no longer than target + window is one segment.
  * Chunk boundaries never change the result; a dangling odd byte at flush() is dropped.
  */
 export class SegmentCutter {

@@ -1,9 +1,12 @@
 // The four memory pressure levels, ordered by severity, and the thresholds that
 // separate them. Names match the Avro PressureLevel enum symbols exactly.
 
-export const PressureLevels = ["LOW", "MODERATE", "HIGH", "CRITICAL"] as const;
+import type { PressureLevel } from "@lingostream/schemas";
 
-export type PressureLevel = (typeof PressureLevels)[number];
+export type { PressureLevel };
+
+/** In increasing severity, as in the schema's enum. */
+export const PressureLevels = ["LOW", "MODERATE", "HIGH", "CRITICAL"] as const satisfies readonly PressureLevel[];
 
 /** Ratios of used memory to the effective limit at which each level begins. */
 export interface PressureThresholds {

@@ -9,7 +9,8 @@ export interface JobEvent {
   event:
     | { "io.lingostream.events.JobRequested": JobRequested }
     | { "io.lingostream.events.JobSegmented": JobSegmented }
-    | { "io.lingostream.events.JobCompleted": JobCompleted };
+    | { "io.lingostream.events.JobCompleted": JobCompleted }
+    | { "io.lingostream.events.JobFailed": JobFailed };
 }
 
 /** A user asked for a media file to be transcribed. First event of every job. */
@@ -48,7 +49,7 @@ export interface JobSegmented {
   eventTime: number;
 }
 
-/** The sink assembled the job's final transcripts. Last event of a job. */
+/** The sink assembled the job's final transcripts. Last event of a successful job. */
 export interface JobCompleted {
   /** Tenant that owns the job. */
   tenant: string;
@@ -76,6 +77,24 @@ export interface TranscriptKeys {
   srt: string;
   /** Key of the WebVTT subtitles. */
   vtt: string;
+}
+
+/** A stage gave up on the whole job (e.g. media that cannot be decoded). Last event of a failed job; failures of single segments go to asr.segments.failed instead. */
+export interface JobFailed {
+  /** Tenant that owns the job. */
+  tenant: string;
+  /** Job id, unique per tenant; also the message key. */
+  jobId: string;
+  /** Stage that gave up, e.g. "segmenter" or "sink". */
+  stage: string;
+  /** Stable failure code of that stage, for tooling and metrics (e.g. "corrupt-media"). */
+  reason: string;
+  /** Human-readable reason (no stack trace). */
+  message: string;
+  /** Instance id of the producer that wrote this event. */
+  producerId: string;
+  /** When the event happened, epoch milliseconds. */
+  eventTime: number;
 }
 
 /** Value of topic asr.segments (key: segmentId). One unit of ASR work: a time range of a job's media whose audio sits in the object store (claim check). */

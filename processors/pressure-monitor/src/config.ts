@@ -1,0 +1,23 @@
+// Settings of the pressure monitor: the shared memory settings plus what names
+// this monitor's events. Every field documents its default and unit.
+
+import { ConfigError, loadConfig, memoryConfigProblems, memorySpec, str, type ConfigOf, type Env } from "@lingostream/runtime";
+
+export const pressureMonitorSpec = {
+  ...memorySpec,
+  sourceId: str({
+    env: "LINGOSTREAM_PRESSURE_SOURCE_ID",
+    doc: "key and sourceId of published events; unset: the host name (host scope) or host/pressure-monitor/instance (process scope)",
+    default: undefined,
+  }),
+  host: str({ env: "LINGOSTREAM_PRESSURE_HOST", doc: "host name put on events, which workers match against their own; unset: os.hostname()", default: undefined }),
+};
+
+export type PressureMonitorConfig = ConfigOf<typeof pressureMonitorSpec>;
+
+export function loadPressureMonitorConfig(env: Env): PressureMonitorConfig {
+  const config = loadConfig(pressureMonitorSpec, env);
+  const problems = memoryConfigProblems(config);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

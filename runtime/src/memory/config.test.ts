@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, configTable } from "../config.ts";
+import { loadMemoryConfig, memorySpec, thresholdsOf, usageOptionsOf } from "./config.ts";
+import { GiB } from "./usage.ts";
+
+describe("memory config", () => {
+  it("defaults to the documented thresholds and timings", () => {
+    const c = loadMemoryConfig({});
+    expect(c).toEqual({
+      limitBytes: undefined,
+      scope: "host",
+      safeRatio: 0.7,
+      warningRatio: 0.8,
+      criticalRatio: 0.9,
+      hysteresis: 0.05,
+      minFreeRatio: 0.1,
+      minFreeBytes: GiB,
+      pressureIntervalMs: 2000,
+      trendWindowMs: 60_000,
+      ewmaAlpha: 0.3,
+    });
+    expect(thresholdsOf(c)).toEqual({ safeRatio: 0.7, warningRatio: 0.8, criticalRatio: 0.9, hysteresis: 0.05 });
+    expect(usageOptionsOf(c)).toEqual({ scope: "host", limitOverrideBytes: undefined, minFreeRatio: 0.1, minFreeFloorBytes: GiB });
+  });
+
+  it("reads byte sizes with units", () => {
+    const c = loadMemoryConfig({ LINGOSTREAM_MEMORY_LIMIT_BYTES: "512MiB", LINGOSTREAM_MEMORY_MIN_FREE_BYTES: "0" });
+    expect(c.limitBytes).toBe(512 * 1024 ** 2);
+    expect(c.minFreeBytes).toBe(0);
+  });
+
+  it("reports thresholds out of order, with every variable involved, together with other problems", () => {
+    let err: ConfigError | undefined;
+    try {
+      loadMemoryConfig({ LINGOSTREAM_MEMORY_WARNING_RATIO: "0.95", LINGOSTREAM_PRESSURE_INTERVAL_MS: "40000" });
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err!.problems).toHaveLength(2);
+    expect(err!.message).toContain("LINGOSTREAM_MEMORY_WARNING_RATIO");
+    expect(err!.message).toContain("LINGOSTREAM_TREND_WINDOW_MS");
+  });
+
+  it("rejects an EWMA alpha of zero", () => {
+    expect(() => loadMemoryConfig({ LINGOSTREAM_EWMA_ALPHA: "0" })).toThrow(/LINGOSTREAM_EWMA_ALPHA/);
+  });
+
+  it("documents every variable for the README table", () => {
+    const table = configTable(memorySpec);
+    for (const field of Object.values(memorySpec)) expect(table).toContain(field.env);
+  });
+});

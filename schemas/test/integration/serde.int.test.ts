@@ -1,0 +1,129 @@
+// The serde against the real registry of the local stack (Apicurio's Confluent-
+// compatible API unless SCHEMA_REGISTRY_URL says otherwise), under a prefix of its own.
+
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isSerdeError, type SerdeError, type SerdeErrorCode } from "../../src/errors.ts";
+import { RegistryClient } from "../../src/registry-client.ts";
+import { EventSerde } from "../../src/serde.ts";
+import { parseSchema, TOPIC_KEYS, topicSchema } from "../../src/topic-schemas.ts";
+import { encodeFrame } from "../../src/wire-format.ts";
+import { sampleEvents, sampleSegment } from "../sample-events.ts";
+
+const REGISTRY_URL = process.env.SCHEMA_REGISTRY_URL ?? "http://localhost:8081/apis/ccompat/v7";
+const prefix = `it-schemas-${randomBytes(3).toString("hex")}.`;
+const registry = new RegistryClient({ url: REGISTRY_URL, retries: 0 });
+const newSerde = () => new EventSerde({ registryUrl: REGISTRY_URL, topicPrefix: prefix });
+
+type Json = Record<string, unknown>;
+
+async function serdeError(promise: Promise<unknown>, code: SerdeErrorCode): Promise<SerdeError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!isSerdeError(error)) throw new Error(`expected a SerdeError ${code}, got ${String(error)}`);
+  expect(error.code, error.message).toBe(code);
+  return error;
+}
+
+/** AudioSegment's schema with its fields changed, as a later version would be. */
+function segmentsWith(change: (fields: Json[]) => Json[]): Json {
+  const schema = structuredClone(topicSchema("segments")) as Json;
+  schema.fields = change(schema.fields as Json[]);
+  return schema;
+}
+
+beforeAll(async () => {
+  // The stack may still be starting; wait for the registry rather than fail.
+  const deadline = Date.now() + 150_000;
+  for (;;) {
+    try {
+      await registry.subjects();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`schema registry at ${REGISTRY_URL} did not come up`, { cause: error });
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
+  }
+});
+
+afterAll(async () => {
+  const ours = (await registry.subjects()).filter((subject) => subject.startsWith(prefix));
+  for (const subject of ours) await registry.deleteSubject(subject, true);
+});
+
+describe("EventSerde on the real registry", () => {
+  it("registers all six value subjects under the prefix, with BACKWARD compatibility, idempotently", async () => {
+    const serde = newSerde();
+    const ids = await serde.registerAll();
+    const subjects = await registry.subjects();
+    for (const key of TOPIC_KEYS) {
+      expect(subjects).toContain(serde.subject(key));
+      expect(await registry.getCompatibility(serde.subject(key))).toBe("BACKWARD");
+    }
+    expect(serde.subject("segmentsFailed")).toBe(`${prefix}asr.segments.failed-value`);
+    expect(await newSerde().registerAll()).toEqual(ids);
+  });
+
+  it.each(TOPIC_KEYS)("round-trips a %s event through the registry", async (key) => {
+    const bytes = await newSerde().encode(key, sampleEvents()[key]);
+    // A fresh serde has nothing cached: the writer schema comes from the registry.
+    const decoded = await newSerde().decode(bytes);
+    expect(decoded.topicKey).toBe(key);
+    expect(decoded.value).toEqual(sampleEvents()[key]);
+    expect(decoded.schemaId).toBe(bytes.readInt32BE(1));
+  });
+
+  it("gives 'unknown-schema-id' for an id the registry never issued", async () => {
+    const error = await serdeError(newSerde().decode(encodeFrame(2_147_483_000, Buffer.from([0]))), "unknown-schema-id");
+    expect(error).toMatchObject({ retriable: false, schemaId: 2_147_483_000 });
+  });
+
+  it("gives 'malformed' for bytes that are not a framed event, or whose body does not decode", async () => {
+    const serde = newSerde();
+    const good = await serde.encode("memoryPressure", sampleEvents().memoryPressure);
+    await serdeError(serde.decode(Buffer.from("not avro at all")), "malformed");
+    await serdeError(serde.decode(good.subarray(0, 4)), "malformed");
+    await serdeError(newSerde().decode(good.subarray(0, good.length - 5)), "malformed");
+    await serdeError(newSerde().decode(Buffer.concat([good, Buffer.from([0])])), "malformed");
+  });
+
+  it("gives retriable 'registry-unavailable' when nothing listens at the registry URL", async () => {
+    const offline = new EventSerde({ registryUrl: "http://127.0.0.1:9/apis/ccompat/v7", retries: 0 });
+    const error = await serdeError(offline.decode(encodeFrame(1, Buffer.from([0]))), "registry-unavailable");
+    expect(error.retriable).toBe(true);
+  });
+
+  describe("under BACKWARD compatibility", () => {
+    const subject = `${prefix}evolution-value`;
+    const serde = newSerde();
+
+    beforeAll(async () => {
+      await serde.setCompatibility(subject, "BACKWARD");
+      await serde.registerSchema(subject, topicSchema("segments"));
+    });
+
+    it("accepts a new field with a default", async () => {
+      const v2 = segmentsWith((fields) => [...fields, { name: "priority", type: "int", default: 0, doc: "Scheduling priority." }]);
+      expect(await serde.checkCompatibility(subject, v2)).toMatchObject({ compatible: true });
+      const id = await serde.registerSchema(subject, v2);
+      // And the current code still reads what a v2 producer writes.
+      const bytes = encodeFrame(id, parseSchema(v2).toBuffer({ ...sampleSegment(), priority: 3 }));
+      expect((await newSerde().decodeAs("segments", bytes)).value).toEqual(sampleSegment());
+    });
+
+    it("rejects a new field without a default", async () => {
+      const v3 = segmentsWith((fields) => [...fields, { name: "gpu", type: "string", doc: "GPU to use." }]);
+      expect(await serde.checkCompatibility(subject, v3)).toMatchObject({ compatible: false });
+      const error = await serdeError(serde.registerSchema(subject, v3), "incompatible-schema");
+      expect(error.status).toBe(409);
+    });
+
+    it("rejects changing a field's type", async () => {
+      const v3 = segmentsWith((fields) => fields.map((f) => (f.name === "index" ? { ...f, type: "string" } : f)));
+      expect(await serde.checkCompatibility(subject, v3)).toMatchObject({ compatible: false });
+      await serdeError(serde.registerSchema(subject, v3), "incompatible-schema");
+    });
+  });
+});

@@ -1,0 +1,126 @@
+// One valid event per topic, every field set (nullable ones non-null where that
+// exercises more of the schema), for round-trip tests.
+
+import type { AudioSegment, TopicValues } from "../src/generated/types.ts";
+import { jobEventValue } from "../src/job-events.ts";
+
+const eventTime = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+
+export function sampleSegment(): AudioSegment {
+  return {
+    tenant: "acme",
+    jobId: "job-1",
+    segmentId: "job-1/0003",
+    index: 3,
+    startSeconds: 90.5,
+    endSeconds: 120.25,
+    language: "en",
+    engine: "whisper-cpp:large-v3",
+    attempt: 1,
+    claimCheck: {
+      bucket: "lingostream-audio",
+      key: "acme/job-1/0003.wav",
+      byteSize: 954_412,
+      sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+      sampleRate: 16_000,
+      channels: 1,
+      encoding: "wav/pcm_s16le",
+    },
+    inlineAudio: Buffer.from([82, 73, 70, 70, 0, 1, 2, 3]),
+    producerId: "segmenter-7f3a",
+    eventTime,
+  };
+}
+
+export function sampleEvents(): TopicValues {
+  return {
+    jobs: jobEventValue("JobCompleted", {
+      tenant: "acme",
+      jobId: "job-1",
+      segmentCount: 40,
+      transcribedCount: 39,
+      failedCount: 1,
+      transcriptKeys: { json: "acme/job-1/transcript.json", srt: "acme/job-1/transcript.srt", vtt: "acme/job-1/transcript.vtt" },
+      producerId: "sink-s3-1",
+      eventTime,
+    }),
+    segments: sampleSegment(),
+    results: {
+      tenant: "acme",
+      jobId: "job-1",
+      segmentId: "job-1/0003",
+      index: 3,
+      startSeconds: 90.5,
+      endSeconds: 120.25,
+      language: "en",
+      engine: "whisper-cpp:large-v3",
+      text: "Hello there, général Kenobi.",
+      words: [
+        { text: "Hello", start: 90.61, end: 90.9, confidence: 0.98 },
+        { text: "there,", start: 90.95, end: 91.2, confidence: 0.91 },
+        { text: "général", start: 91.3, end: 91.8, confidence: 0.75 },
+        { text: "Kenobi.", start: 91.85, end: 92.4, confidence: 0.66 },
+      ],
+      droppedWords: 1,
+      attempt: 2,
+      processingMs: 4_210,
+      producerId: "asr-2",
+      eventTime,
+    },
+    segmentsFailed: {
+      tenant: "acme",
+      jobId: "job-1",
+      segmentId: "job-1/0003",
+      segment: sampleSegment(),
+      source: { topic: "asr.segments", partition: 5, offset: "9007199254740993" },
+      errorClass: "timeout",
+      message: "engine did not answer within 120 s",
+      retryable: true,
+      attempt: 1,
+      firstFailureTime: eventTime - 120_000,
+      lastFailureTime: eventTime,
+      workerId: "asr-2",
+      producerId: "asr-2",
+      eventTime,
+    },
+    memoryPressure: {
+      sourceId: "node-a/asr/asr-2",
+      host: "node-a",
+      instanceId: "asr-2",
+      role: "asr",
+      level: "HIGH",
+      reason: "level-change",
+      usedRatio: 0.84,
+      usedBytes: 6_764_573_491,
+      limitBytes: 8_053_063_680,
+      availableBytes: 1_288_490_189,
+      rssBytes: 2_147_483_648,
+      heapUsedBytes: 512_000_000,
+      externalBytes: 64_000_000,
+      arrayBuffersBytes: 900_000_000,
+      psiSomeAvg10: 3.5,
+      psiFullAvg10: null,
+      sampleIntervalMs: 2_000,
+      producerId: "pressure-monitor-1",
+      eventTime,
+    },
+    memoryTrends: {
+      sourceId: "node-a/asr/asr-2",
+      host: "node-a",
+      windowStart: eventTime - 60_000,
+      windowEnd: eventTime,
+      samples: 30,
+      slopeRatioPerSecond: 0.0012,
+      slopeBytesPerSecond: 9_663_676.4,
+      ewmaRatio: 0.82,
+      minRatio: 0.77,
+      maxRatio: 0.84,
+      meanRatio: 0.805,
+      secondsToCritical: 50,
+      level: "HIGH",
+      transitions: 1,
+      producerId: "pressure-monitor-1",
+      eventTime,
+    },
+  };
+}

@@ -1,0 +1,59 @@
+// Settings of the S3 sink; every field documents its default and unit. The cli
+// loads them with loadSinkConfig(env); tests pass SinkOptions directly.
+
+import { bool, bytes, defaultRetryPolicy, int, loadConfig, str, type ConfigOf, type Env, type RetryPolicy } from "@lingostream/runtime";
+import type { CueOptions } from "./cues.ts";
+
+const MiB = 1024 * 1024;
+
+export const sinkSpec = {
+  groupId: str({ env: "LINGOSTREAM_SINK_GROUP", doc: "consumer group of the S3 sink", default: "lingostream-sink" }),
+  flushRecords: int({ env: "LINGOSTREAM_SINK_FLUSH_RECORDS", doc: "results buffered per partition before a rotation", default: 500, min: 1, max: 1_000_000 }),
+  flushBytes: bytes({ env: "LINGOSTREAM_SINK_FLUSH_BYTES", doc: "result bytes buffered per partition before a rotation", default: 4 * MiB }),
+  flushIntervalMs: int({ env: "LINGOSTREAM_SINK_FLUSH_INTERVAL_MS", doc: "oldest buffered result's age before a rotation, ms", default: 5000, min: 10 }),
+  maxBufferBytes: bytes({
+    env: "LINGOSTREAM_SINK_MAX_BUFFER_BYTES",
+    doc: "result-memory quota across all partitions; past it the fullest buffers rotate early (the cli derives it from the memory limit)",
+    default: 64 * MiB,
+  }),
+  uploadConcurrency: int({ env: "LINGOSTREAM_SINK_UPLOAD_CONCURRENCY", doc: "per-segment objects uploaded at once per rotation", default: 8, min: 1, max: 256 }),
+  partitionsConsumedConcurrently: int({
+    env: "LINGOSTREAM_SINK_PARTITION_CONCURRENCY",
+    doc: "partitions handled at once, so one slow partition does not hold up the others",
+    default: 3,
+    min: 1,
+    max: 64,
+  }),
+  sessionTimeoutMs: int({ env: "LINGOSTREAM_SINK_SESSION_TIMEOUT_MS", doc: "Kafka consumer session timeout, ms", default: 30_000, min: 6000 }),
+  heartbeatIntervalMs: int({ env: "LINGOSTREAM_SINK_HEARTBEAT_MS", doc: "heartbeat period during long writes, ms", default: 3000, min: 100 }),
+  maxSegmentObjectBytes: bytes({ env: "LINGOSTREAM_SINK_MAX_SEGMENT_BYTES", doc: "largest per-segment object read back during assembly", default: 8 * MiB }),
+  jobCacheSize: int({ env: "LINGOSTREAM_SINK_JOB_CACHE", doc: "job.json entries kept in memory (LRU)", default: 10_000, min: 1 }),
+  fromBeginning: bool({ env: "LINGOSTREAM_SINK_FROM_BEGINNING", doc: "a new group starts at the earliest offsets rather than the latest", default: true }),
+};
+
+export type SinkConfig = ConfigOf<typeof sinkSpec>;
+
+export interface SinkOptions extends Partial<SinkConfig> {
+  /** Backoff for S3 calls; tests pass a fast one. */
+  retryPolicy?: RetryPolicy;
+  cueOptions?: Partial<CueOptions>;
+  /** Injected clock for buffer ages, ms. */
+  clock?: () => number;
+}
+
+export type ResolvedSinkOptions = SinkConfig & { retryPolicy: RetryPolicy; cueOptions: Partial<CueOptions>; clock: () => number };
+
+export function loadSinkConfig(env: Env): SinkConfig {
+  return loadConfig(sinkSpec, env);
+}
+
+/** The share of the effective memory limit that buffered results may use (see ARCHITECTURE.md). */
+export function resultQuotaBytes(effectiveLimitBytes: number, share = 0.2): number {
+  return Math.max(MiB, Math.floor(effectiveLimitBytes * share));
+}
+
+export function resolveSinkOptions(options: SinkOptions = {}): ResolvedSinkOptions {
+  const defaults = Object.fromEntries(Object.entries(sinkSpec).map(([k, f]) => [k, f.default])) as SinkConfig;
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as SinkOptions;
+  return { ...defaults, retryPolicy: defaultRetryPolicy, cueOptions: {}, clock: Date.now, ...defined };
+}

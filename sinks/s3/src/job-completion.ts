@@ -1,0 +1,149 @@
+// Decides from S3 alone whether a job is complete, and if so assembles it and
+// announces JobCompleted. Nothing here needs memory of earlier events, so a
+// restarted sink picks up where it was; the only cache (job.json) is a bounded LRU.
+
+import type { Logger } from "@lingostream/runtime";
+import { assembleTranscript, type AssembledTranscript, type JobMeta, type SegmentSlot } from "./assembler.ts";
+import type { CueOptions } from "./cues.ts";
+import { JSON_CONTENT_TYPE, toJson } from "./format.ts";
+import { KeyedMutex } from "./keyed-mutex.ts";
+import { completedKey, failedPrefix, indexFromKey, jobMetaKey, MAX_SEGMENT_INDEX, segmentsPrefix, type JobRef, type TranscriptKeys } from "./keys.ts";
+import { LruCache } from "./lru.ts";
+import type { SinkStorage } from "./storage.ts";
+
+/** What JobCompleted carries, before the producer's id and the event time are added. */
+export interface CompletedJob extends JobRef {
+  segmentCount: number;
+  transcribedCount: number;
+  failedCount: number;
+  transcriptKeys: TranscriptKeys;
+}
+
+export type CompletionOutcome =
+  /** job.json is not there yet: JobSegmented has not been consumed. */
+  | { status: "waiting-for-job" }
+  | { status: "incomplete"; have: number; segmentCount: number }
+  /** Complete, and the transcripts are what the last assembly made: nothing written, nothing announced. */
+  | { status: "unchanged" }
+  | { status: "completed"; transcript: AssembledTranscript };
+
+export interface JobCompletionOptions {
+  storage: SinkStorage;
+  logger: Logger;
+  /** Produces JobCompleted; must throw unless the event is durably written. */
+  publish(job: CompletedJob): Promise<void>;
+  maxSegmentBytes: number;
+  jobCacheSize: number;
+  cueOptions?: Partial<CueOptions>;
+  clock?: () => number;
+}
+
+interface CompletedMarker {
+  sha256: string;
+  transcribedCount: number;
+  failedCount: number;
+  completedAt: number;
+}
+
+const MAX_META_BYTES = 64 * 1024;
+
+export class JobCompletion {
+  private readonly options: JobCompletionOptions;
+  private readonly metaCache: LruCache<string, JobMeta>;
+  private readonly perJob = new KeyedMutex();
+  /** Assemblies run one at a time, so at most one job's words are in memory. */
+  private readonly assembly = new KeyedMutex();
+
+  constructor(options: JobCompletionOptions) {
+    this.options = options;
+    this.metaCache = new LruCache(options.jobCacheSize);
+  }
+
+  /** Remembers job.json just written, saving the read on the next check. */
+  rememberJob(meta: JobMeta): void {
+    this.metaCache.set(jobCacheKey(meta), meta);
+  }
+
+  async jobMeta(job: JobRef): Promise<JobMeta | undefined> {
+    const cached = this.metaCache.get(jobCacheKey(job));
+    if (cached) return cached;
+    const body = await this.options.storage.get(jobMetaKey(job), MAX_META_BYTES);
+    if (body === undefined) return undefined;
+    let meta: JobMeta;
+    try {
+      meta = JSON.parse(body.toString("utf8")) as JobMeta;
+      if (!Number.isInteger(meta.segmentCount) || meta.segmentCount < 0) throw new Error("segmentCount is not a count");
+    } catch (err) {
+      // Rewritten by the next JobSegmented of the job; until then the job waits rather than blocking its partition.
+      this.options.logger.error({ err, key: jobMetaKey(job) }, "job.json unreadable; job waits for its JobSegmented again");
+      return undefined;
+    }
+    this.metaCache.set(jobCacheKey(job), meta);
+    return meta;
+  }
+
+  /** Checks one job and completes it when every segment is either transcribed or failed. */
+  check(job: JobRef): Promise<CompletionOutcome> {
+    return this.perJob.run(jobCacheKey(job), () => this.checkNow(job));
+  }
+
+  private async checkNow(job: JobRef): Promise<CompletionOutcome> {
+    const { storage, logger } = this.options;
+    const meta = await this.jobMeta(job);
+    if (!meta) return { status: "waiting-for-job" };
+
+    const segPrefix = segmentsPrefix(job);
+    const segments: SegmentSlot[] = [];
+    for (const o of await storage.list(segPrefix, MAX_SEGMENT_INDEX + 1)) {
+      const index = indexFromKey(segPrefix, o.key);
+      if (index !== undefined && index < meta.segmentCount) segments.push({ index, key: o.key });
+    }
+    const transcribed = new Set(segments.map((s) => s.index));
+    const failPrefix = failedPrefix(job);
+    const failed: number[] = [];
+    for (const o of await storage.list(failPrefix, MAX_SEGMENT_INDEX + 1)) {
+      const index = indexFromKey(failPrefix, o.key);
+      // A dead letter whose slot has a result is superseded: the replay succeeded.
+      if (index !== undefined && index < meta.segmentCount && !transcribed.has(index)) failed.push(index);
+    }
+    const have = segments.length + failed.length;
+    if (have < meta.segmentCount) return { status: "incomplete", have, segmentCount: meta.segmentCount };
+
+    return this.assembly.run("assembly", async () => {
+      const transcript = await assembleTranscript(storage, meta, segments, failed, {
+        maxSegmentBytes: this.options.maxSegmentBytes,
+        cueOptions: this.options.cueOptions,
+        onUnreadable: (slot, err) => logger.error({ err, key: slot.key, jobId: job.jobId, tenant: job.tenant }, "segment object unreadable; counted as failed"),
+      });
+      const markerKey = completedKey(job);
+      const previous = await storage.get(markerKey, MAX_META_BYTES);
+      if (previous !== undefined && (JSON.parse(previous.toString("utf8")) as CompletedMarker).sha256 === transcript.sha256) {
+        return { status: "unchanged" } as const;
+      }
+      await storage.put(transcript.keys.json, transcript.json, JSON_CONTENT_TYPE);
+      await storage.put(transcript.keys.srt, transcript.srt, "application/x-subrip; charset=utf-8");
+      await storage.put(transcript.keys.vtt, transcript.vtt, "text/vtt; charset=utf-8");
+      await this.options.publish({
+        tenant: job.tenant,
+        jobId: job.jobId,
+        segmentCount: transcript.segmentCount,
+        transcribedCount: transcript.transcribedCount,
+        failedCount: transcript.failedCount,
+        transcriptKeys: transcript.keys,
+      });
+      // Written last: a crash before it re-announces on the next trigger rather than never.
+      const marker: CompletedMarker = {
+        sha256: transcript.sha256,
+        transcribedCount: transcript.transcribedCount,
+        failedCount: transcript.failedCount,
+        completedAt: (this.options.clock ?? Date.now)(),
+      };
+      await storage.put(markerKey, toJson(marker), JSON_CONTENT_TYPE);
+      return { status: "completed", transcript } as const;
+    });
+  }
+}
+
+function jobCacheKey(job: JobRef): string {
+  return `${job.tenant}/${job.jobId}`;
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { archiveKey, failedKey, indexFromKey, jobMetaKey, padOffset, segmentKey, segmentsPrefix, transcriptKeys } from "./keys.ts";
+
+const job = { tenant: "acme", jobId: "job-1" };
+
+describe("object keys", () => {
+  it("names archives by topic, partition and zero-padded offset range", () => {
+    expect(archiveKey("asr.results", 0, "5", "1234")).toBe("archive/asr.results/partition=0/00000000000000000005-00000000000000001234.jsonl");
+    expect(padOffset(9223372036854775807n)).toBe("09223372036854775807");
+  });
+
+  it("pads segment indices to 6 digits so listings come back in index order", () => {
+    expect(segmentKey(job, 7)).toBe("jobs/acme/job-1/segments/000007.json");
+    expect(failedKey(job, 12)).toBe("jobs/acme/job-1/failed/000012.json");
+    expect(indexFromKey(segmentsPrefix(job), "jobs/acme/job-1/segments/000123.json")).toBe(123);
+    expect(indexFromKey(segmentsPrefix(job), "jobs/acme/job-1/segments/x.json")).toBeUndefined();
+  });
+
+  it("puts transcripts under transcripts/<tenant>/<jobId>/", () => {
+    expect(transcriptKeys(job)).toEqual({
+      json: "transcripts/acme/job-1/transcript.json",
+      srt: "transcripts/acme/job-1/transcript.srt",
+      vtt: "transcripts/acme/job-1/transcript.vtt",
+    });
+  });
+
+  it("refuses ids that could escape their prefix", () => {
+    expect(() => jobMetaKey({ tenant: "..", jobId: "j" })).toThrow(/invalid tenant/);
+    expect(() => segmentKey({ tenant: "acme", jobId: "../other" }, 0)).toThrow(/invalid job id/);
+    expect(() => transcriptKeys({ tenant: "a/b", jobId: "j" })).toThrow(/invalid tenant/);
+    expect(() => archiveKey("../x", 0, "1", "2")).toThrow(/cannot be part of an object key/);
+  });
+
+  it("refuses indices and offsets that would break the ordering", () => {
+    expect(() => segmentKey(job, -1)).toThrow(RangeError);
+    expect(() => segmentKey(job, 1_000_000)).toThrow(RangeError);
+    expect(() => padOffset("-1")).toThrow(RangeError);
+  });
+});

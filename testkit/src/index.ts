@@ -1,0 +1,2 @@
+export * from "./stack-context.ts";
+export * from "./wait-for.ts";

@@ -1,0 +1,68 @@
+// An isolated corner of the real local stack for one test file: its own topic
+// prefix (so its own subjects too), its own consumer groups, removed afterwards.
+
+import { randomBytes } from "node:crypto";
+import {
+  applyTopics,
+  connectionSpec,
+  createLogger,
+  createServiceContext,
+  deleteTopicsWithPrefix,
+  loadConfig,
+  loadTopicSpecs,
+  type ServiceContext,
+} from "@lingostream/runtime";
+
+export interface StackContext {
+  ctx: ServiceContext;
+  /** Environment that points services at this test's topics and groups. */
+  env: NodeJS.ProcessEnv;
+  prefix: string;
+  /** A fresh context on the same topics (a second worker, a restarted one). */
+  another(role: string): ServiceContext;
+  cleanup(): Promise<void>;
+}
+
+export async function createStackContext(name: string, options: { partitions?: number; env?: NodeJS.ProcessEnv } = {}): Promise<StackContext> {
+  const prefix = `it-${name}-${randomBytes(3).toString("hex")}.`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...options.env,
+    LINGOSTREAM_TOPIC_PREFIX: prefix,
+    LINGOSTREAM_ASR_GROUP: `${prefix}asr`,
+    LINGOSTREAM_SEGMENTER_GROUP: `${prefix}segmenter`,
+    LINGOSTREAM_SINK_GROUP: `${prefix}sink`,
+  };
+  const config = loadConfig(connectionSpec, env);
+  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? "warn", name });
+  const ctx = createServiceContext(config, logger, { role: name });
+  const admin = ctx.kafka.admin();
+  await admin.connect();
+  try {
+    await applyTopics(admin, await loadTopicSpecs(), { prefix, partitions: options.partitions ?? 2 });
+  } finally {
+    await admin.disconnect();
+  }
+  await ctx.store.ensureBucket();
+  const others: ServiceContext[] = [];
+  return {
+    ctx,
+    env,
+    prefix,
+    another(role) {
+      const other = createServiceContext(config, logger.child({ role }), { role });
+      others.push(other);
+      return other;
+    },
+    async cleanup() {
+      const cleaner = ctx.kafka.admin();
+      await cleaner.connect();
+      try {
+        await deleteTopicsWithPrefix(cleaner, prefix);
+      } finally {
+        await cleaner.disconnect();
+      }
+      for (const c of [ctx, ...others]) c.store.close();
+    },
+  };
+}
