@@ -8,8 +8,8 @@
 #   stack.sh status         say what is up; exit 0 only if everything is
 #   stack.sh down [--purge] stop what `up` started; --purge also deletes data
 #
-# Progress and errors go to stderr; `up` prints only KEY=value lines on stdout,
-# so `eval "$(infra/local-stack/stack.sh up)"` works.
+# Progress and errors go to stderr; `up` prints only KEY=value lines on stdout:
+#   set -a; eval "$(infra/local-stack/stack.sh up)"; set +a
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -94,6 +94,9 @@ http_code() { curl -s -o /dev/null -m 3 -w '%{http_code}' "$1" 2>/dev/null || tr
 
 pid_file() { echo "$RUN_DIR/$1.pid"; }
 
+# A process that has exited but was not reaped yet (a zombie) counts as gone.
+running() { [[ -e "/proc/$1" ]] && [[ "$(ps -o stat= -p "$1" 2>/dev/null)" != Z* ]]; }
+
 # Run an install tool with its output in $CACHE_DIR/install-<step>.log, shown
 # only if it fails.
 quietly() {
@@ -113,7 +116,8 @@ live_pid() {
   [[ -f "$file" ]] || return 1
   pid="$(cat "$file")"
   [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$(marker "$1")" || return 1
+  # Whole arguments only: " arg1 arg2 ... " must contain " <marker> ".
+  [[ " $(tr '\0' ' ' <"/proc/$pid/cmdline")" == *" $(marker "$1") "* ]] || return 1
   echo "$pid"
 }
 
@@ -167,8 +171,10 @@ install_kafka() {
 kafka_java_opts() {
   # Serial GC and a small heap: one dev broker on a 2-core machine. The JIT is
   # left alone (no TieredStopAtLevel) because benchmarks run against this broker.
+  # log4j2's own shutdown hook would stop logging before Kafka's hook has
+  # finished the controlled shutdown, hiding its last lines: turn it off.
   echo "$KAFKA_HEAP_OPTS -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true" \
-    "-Dlog4j2.configurationFile=$HERE/kafka/log4j2.xml -Dkafka.logs.dir=$LOG_DIR"
+    "-Dlog4j2.configurationFile=$HERE/kafka/log4j2.xml -Dlog4j2.shutdownHookEnabled=false -Dkafka.logs.dir=$LOG_DIR"
 }
 
 write_kafka_config() {
@@ -363,7 +369,8 @@ cmd_up() {
   local to_start=() name java deadline pid t0
   installed || cmd_install
   need curl "used to probe the registry and S3"
-  java="$(java_bin)"
+  [[ "$REGISTRY_STORAGE" == mem || "$REGISTRY_STORAGE" == file ]] \
+    || die "LINGOSTREAM_REGISTRY_STORAGE must be mem or file, not '$REGISTRY_STORAGE'"
   mkdir -p "$RUN_DIR" "$LOG_DIR"
 
   # Check every port before starting anything, so a clash leaves nothing half-up.
@@ -385,6 +392,7 @@ cmd_up() {
   # Start them all at once: they do not depend on each other, and the JVMs
   # overlap their start-up.
   t0=$(date +%s%N)
+  (( ${#to_start[@]} == 0 )) || java="$(java_bin)"
   for name in "${to_start[@]}"; do
     say "$name: starting (log: $(service_log "$name"))"
     "start_$name" "$java"
@@ -449,7 +457,7 @@ stop_service() {
   say "$name: stopping (pid $pid)"
   kill -TERM "$pid" 2>/dev/null || true
   deadline=$(( $(now) + STOP_TIMEOUT ))
-  while kill -0 "$pid" 2>/dev/null; do
+  while running "$pid"; do
     if (( $(now) >= deadline )); then
       say "$name: still running after ${STOP_TIMEOUT}s, killing"
       kill -KILL "$pid" 2>/dev/null || true
@@ -461,13 +469,13 @@ stop_service() {
 }
 
 cmd_down() {
-  local purge=0 name
+  local purge=0 i
   case "${1:-}" in
     "") ;;
     --purge) purge=1 ;;
     *) die "usage: stack.sh down [--purge]" ;;
   esac
-  # Clients (registry, S3) first, Kafka last.
+  # Reverse start order.
   for (( i=${#SERVICES[@]}-1; i>=0; i-- )); do stop_service "${SERVICES[$i]}"; done
   if (( purge )); then
     say "purging data in $STACK_DIR (the cache is kept)"

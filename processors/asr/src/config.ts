@@ -2,8 +2,10 @@
 
 import { bytes, int, oneOf, str, url, type ConfigOf } from "@lingostream/runtime";
 
-export const ENGINE_NAMES = ["pocketsphinx", "pocketsphinx-spawn", "openai", "deterministic"] as const;
-export type EngineName = (typeof ENGINE_NAMES)[number];
+import { ASR_ENGINE_NAMES, type AsrEngineName } from "./engines/create-engine.ts";
+
+export const ENGINE_NAMES = ASR_ENGINE_NAMES;
+export type EngineName = AsrEngineName;
 
 export const asrSpec = {
   engine: oneOf({ env: "LINGOSTREAM_ASR_ENGINE", doc: "ASR engine used when a segment names none", default: "pocketsphinx", values: ENGINE_NAMES }),

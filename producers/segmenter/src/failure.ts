@@ -5,8 +5,12 @@ import { isPipelineError } from "@lingostream/runtime";
 import { SegmenterError } from "./segmenter-error.ts";
 
 export function describeSegmenterFailure(err: unknown): { code: string; message: string; retriable: boolean } {
-  // Media that cannot be read will not get better by retrying; the job fails with the reason.
-  if (err instanceof SegmenterError) return { code: err.code, message: err.message, retriable: false };
+  // Media that is not media, or has no audio, will not get better by retrying;
+  // io (network, timeouts) and decode failures of remote inputs may.
+  if (err instanceof SegmenterError) {
+    const remote = err.input !== undefined && /^https?:/.test(err.input);
+    return { code: err.code, message: err.message, retriable: err.code === "io" ? remote : err.code === "decode-failed" && remote };
+  }
   if (isPipelineError(err)) return { code: err.code, message: err.message, retriable: err.retriable };
   return { code: "unknown", message: err instanceof Error ? err.message : String(err), retriable: false };
 }

@@ -1,1 +1,10 @@
-export {};
+export { segmentMedia, type MediaSegment, type SegmentMediaOptions } from "./segment-media.ts";
+export { probeMedia, type MediaInfo, type ProbeOptions } from "./probe.ts";
+export { decodePcmStream, type DecodeOptions } from "./decode.ts";
+export { SegmentCutter, type PcmSegment } from "./cut-planner.ts";
+export { DEFAULT_CUT_OPTIONS, resolveCutOptions, type CutOptions } from "./cut-options.ts";
+export { SegmenterError, isSegmenterError, type SegmenterErrorCode } from "./segmenter-error.ts";
+export type { MediaInput } from "./media-input.ts";
+export { segmenterSpec, type SegmenterConfig } from "./config.ts";
+export { segmentJob, segmentId, segmentKey } from "./segment-job.ts";
+export { startSegmenter, type SegmenterServiceOptions } from "./service.ts";

@@ -31,7 +31,8 @@ export interface PressureSubscriberOptions {
   deleteGroupOnStop?: boolean;
 }
 
-type Outcome = "applied" | "tombstone" | "malformed";
+/** unavailable: the registry could not be asked; the record is skipped, since the next heartbeat supersedes it. */
+type Outcome = "applied" | "tombstone" | "malformed" | "unavailable";
 
 export class PressureSubscriber {
   private readonly options: PressureSubscriberOptions;
@@ -43,7 +44,9 @@ export class PressureSubscriber {
   private resolveCaughtUp: () => void = () => {};
   /** Settles once every partition has been read to the end it had at start (or the catch-up timeout passed). */
   readonly caughtUp: Promise<void>;
-  private readonly counts: Record<Outcome, number> = { applied: 0, tombstone: 0, malformed: 0 };
+  /** The unavailable count when the current registry outage began; undefined while decoding works. */
+  private unavailableSince: number | undefined;
+  private readonly counts: Record<Outcome, number> = { applied: 0, tombstone: 0, malformed: 0, unavailable: 0 };
 
   constructor(options: PressureSubscriberOptions) {
     this.options = options;
@@ -128,15 +131,29 @@ export class PressureSubscriber {
       this.count("tombstone");
       return;
     }
+    let event: Decoded<"memoryPressure">["value"];
     try {
-      const { value: event } = await this.options.serde.decodeAs("memoryPressure", value);
-      this.options.governor.observeRemote(event, receivedAt);
-      this.count("applied");
+      event = (await this.options.serde.decodeAs("memoryPressure", value)).value;
     } catch (err) {
-      // One bad record must not stop a worker from hearing the next ones.
-      this.count("malformed");
-      this.logger.warn({ err, partition, offset }, "skipping a MemoryPressure record that does not decode");
+      // One bad record must not stop a worker from hearing the next ones; while
+      // nothing decodes, remote signals go stale and local sampling decides.
+      const retriable = (err as { retriable?: unknown }).retriable === true;
+      this.count(retriable ? "unavailable" : "malformed");
+      if (!retriable) {
+        this.logger.warn({ err, partition, offset }, "skipping a MemoryPressure record that does not decode");
+      } else if (this.unavailableSince === undefined) {
+        // An outage fails every record at the heartbeat rate: say so once, and once more when it ends.
+        this.unavailableSince = this.counts.unavailable;
+        this.logger.warn({ err, partition, offset }, "schema registry unavailable: skipping MemoryPressure records until it is back");
+      }
+      return;
     }
+    if (this.unavailableSince !== undefined) {
+      this.logger.info({ skipped: this.counts.unavailable - this.unavailableSince + 1 }, "schema registry back: MemoryPressure records decode again");
+      this.unavailableSince = undefined;
+    }
+    this.options.governor.observeRemote(event, receivedAt);
+    this.count("applied");
   }
 
   private count(outcome: Outcome): void {

@@ -28,6 +28,7 @@ export const sinkSpec = {
   heartbeatIntervalMs: int({ env: "LINGOSTREAM_SINK_HEARTBEAT_MS", doc: "heartbeat period during long writes, ms", default: 3000, min: 100 }),
   maxSegmentObjectBytes: bytes({ env: "LINGOSTREAM_SINK_MAX_SEGMENT_BYTES", doc: "largest per-segment object read back during assembly", default: 8 * MiB }),
   jobCacheSize: int({ env: "LINGOSTREAM_SINK_JOB_CACHE", doc: "job.json entries kept in memory (LRU)", default: 10_000, min: 1 }),
+  drainTimeoutMs: int({ env: "LINGOSTREAM_SINK_DRAIN_TIMEOUT_MS", doc: "how long stop() keeps retrying S3 to write buffers before it drops them, ms", default: 30_000, min: 0 }),
   fromBeginning: bool({ env: "LINGOSTREAM_SINK_FROM_BEGINNING", doc: "a new group starts at the earliest offsets rather than the latest", default: true }),
 };
 

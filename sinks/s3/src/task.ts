@@ -56,7 +56,7 @@ export async function startS3Sink(ctx: ServiceContext, options: SinkOptions = {}
     heartbeatInterval: opts.heartbeatIntervalMs,
     allowAutoTopicCreation: false,
   });
-  const task = new SinkTask(ctx, opts, logger, metrics, storage, consumer, producer);
+  const task = new SinkTask(ctx, opts, logger, metrics, storage, consumer, producer, abort);
   await producer.connect();
   try {
     await consumer.connect();
@@ -71,10 +71,7 @@ export async function startS3Sink(ctx: ServiceContext, options: SinkOptions = {}
   return {
     name: "sink-s3",
     done: task.done,
-    stop: async () => {
-      await task.stop();
-      abort.abort(new Error("sink stopped"));
-    },
+    stop: () => task.stop(),
   };
 }
 
@@ -88,6 +85,8 @@ class SinkTask {
   private readonly completion: JobCompletion;
   private readonly ledger: JobLedger;
   private readonly storage: SinkStorage;
+  /** Aborts S3 retry waits: at the drain deadline, and once stopped. */
+  private readonly abort: AbortController;
   private readonly writers = new Map<number, PartitionWriter>();
   /** Writer work on one partition is serialized: batches, timed rotations and drains. */
   private readonly partitionLocks = new KeyedMutex();
@@ -102,8 +101,18 @@ class SinkTask {
   private fail!: (err: unknown) => void;
   readonly done: Promise<void>;
 
-  constructor(ctx: ServiceContext, opts: ResolvedSinkOptions, logger: Logger, metrics: SinkMetrics, storage: SinkStorage, consumer: Consumer, producer: Producer) {
+  constructor(
+    ctx: ServiceContext,
+    opts: ResolvedSinkOptions,
+    logger: Logger,
+    metrics: SinkMetrics,
+    storage: SinkStorage,
+    consumer: Consumer,
+    producer: Producer,
+    abort: AbortController,
+  ) {
     this.ctx = ctx;
+    this.abort = abort;
     this.opts = opts;
     this.logger = logger;
     this.metrics = metrics;
@@ -471,6 +480,8 @@ class SinkTask {
     this.stopping ??= (async () => {
       this.draining = true;
       if (this.timer) clearInterval(this.timer);
+      // An S3 outage must not hold shutdown hostage: past the deadline, retries stop and buffers are dropped.
+      const deadline = setTimeout(() => this.abort.abort(new Error("drain deadline passed")), this.opts.drainTimeoutMs);
       if (drain) {
         const topics = [this.ctx.topics.results, this.ctx.topics.jobs, this.ctx.topics.segmentsFailed];
         this.consumer.pause(topics.map((topic) => ({ topic })));
@@ -484,6 +495,8 @@ class SinkTask {
           });
         }
       }
+      clearTimeout(deadline);
+      this.abort.abort(new Error("sink stopped"));
       this.writers.clear();
       this.updateBufferGauge();
       await this.consumer.disconnect().catch((err: unknown) => this.logger.warn({ err }, "consumer disconnect failed"));

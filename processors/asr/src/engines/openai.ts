@@ -3,7 +3,7 @@
 
 import type { AsrEngine, AudioInput, EngineResult, EngineWord, TranscribeOptions } from "./engine.ts";
 import { abortError, EngineError } from "./errors.ts";
-import { encodeWav } from "./wav.ts";
+import { encodeWav } from "@lingostream/runtime";
 
 export interface OpenAiEngineOptions {
   /** Server root without /v1, e.g. https://api.openai.com or http://127.0.0.1:8000. */
@@ -92,7 +92,7 @@ export class OpenAiEngine implements AsrEngine {
     if (opts.signal?.aborted) throw abortError(opts.signal);
     const timeoutMs = this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const form = new FormData();
-    form.append("file", new Blob([encodeWav(audio.pcm, audio.sampleRate)], { type: "audio/wav" }), "audio.wav");
+    form.append("file", new Blob([encodeWav(audio.pcm, audio.sampleRate, 1)], { type: "audio/wav" }), "audio.wav");
     form.append("model", this.#options.model ?? DEFAULT_MODEL);
     if (opts.language && opts.language !== "auto") form.append("language", opts.language);
     form.append("response_format", "verbose_json");

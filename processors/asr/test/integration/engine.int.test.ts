@@ -14,7 +14,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { wordErrorRate } from "../../../../runtime/src/wer.ts";
+import { wordErrorRate } from "@lingostream/runtime";
 import type { AudioInput, EngineResult, EngineWord } from "../../src/engines/engine.ts";
 import { EngineError } from "../../src/engines/errors.ts";
 import { PocketSphinxEngine } from "../../src/engines/pocketsphinx.ts";

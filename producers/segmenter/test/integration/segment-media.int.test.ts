@@ -12,7 +12,7 @@ import { decodePcmStream } from "../../src/decode.ts";
 import { probeMedia } from "../../src/probe.ts";
 import { type MediaSegment, type SegmentMediaOptions, segmentMedia } from "../../src/segment-media.ts";
 import { SegmenterError } from "../../src/segmenter-error.ts";
-import { encodeWav, parseWav } from "../../src/wav.ts";
+import { encodeWav, parseWav } from "@lingostream/runtime";
 import { ffmpeg, ffmpegChildren, makeTempDir, removeTempDir, toneWithGaps } from "./media-fixtures.ts";
 
 const GAPS: Array<[number, number]> = [

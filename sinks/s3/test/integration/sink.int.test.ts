@@ -325,5 +325,49 @@ describe("S3 sink on the local stack", () => {
     const segments = [];
     for await (const o of ctx.store.list(`jobs/${tenant}/${jobA}/segments/`)) segments.push(o.key);
     expect(segments).toHaveLength(4);
+    await running.pop()?.stop();
+  });
+
+  it("pauses and commits nothing while S3 is down, then catches up when it is back", async () => {
+    // A sink of its own whose S3 client fails every call while `outage` is set,
+    // in front of the real server: the closest to pulling the plug on S3.
+    const sinkCtx = createServiceContext(ctx.config, logger, { role: "it-sink-outage" });
+    let outage = true;
+    sinkCtx.store.client.middlewareStack.add(
+      (next) => async (args) => {
+        if (outage) throw Object.assign(new Error("connect ECONNREFUSED (simulated outage)"), { name: "TimeoutError" });
+        return next(args);
+      },
+      { step: "initialize", name: "itSimulatedOutage" },
+    );
+    const jobC = `job-c-${run}`;
+    await sendResults([0, 1].map((i) => result(jobC, i)));
+    await sendJobEvents(jobC, 2);
+    const groupId = `${prefix}sink-outage`;
+    running.push(await startS3Sink(sinkCtx, fastSink(groupId)));
+
+    const paused = await waitFor("a paused partition", async () => {
+      const gauge = await sinkCtx.metrics.getSingleMetric("lingostream_sink_paused_partitions")?.get();
+      return (gauge?.values[0]?.value ?? 0) > 0 ? true : undefined;
+    });
+    expect(paused).toBe(true);
+    await new Promise((r) => setTimeout(r, 3_000));
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [ctx.topics.results] });
+    const ends = await admin.fetchTopicOffsets(ctx.topics.results);
+    for (const end of ends) {
+      const c = committed?.partitions.find((p) => p.partition === end.partition);
+      // Nothing was written, so the partitions holding records have committed nothing at all.
+      if (end.high !== "0") expect(c?.offset).toBe("-1");
+    }
+    expect(await transcript(jobC)).toBeUndefined();
+
+    outage = false;
+    const t = await waitFor("job C's transcript after the outage", () => transcript(jobC));
+    expectClean(t, 2);
+    await waitFor("the sink to catch up after the outage", () => caughtUp(groupId));
+    await waitFor("JobCompleted for job C", async () => completionsOf(jobC)[0]);
+    expect(completionsOf(jobC)).toHaveLength(1);
+    await running.pop()?.stop();
+    sinkCtx.store.close();
   });
 });
