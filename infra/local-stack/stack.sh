@@ -6,7 +6,8 @@
 #   stack.sh install        fetch and cache jars / venv (idempotent)
 #   stack.sh up             install if needed, start what is not running, wait, print env
 #   stack.sh status         say what is up; exit 0 only if everything is
-#   stack.sh down [--purge] stop what `up` started; --purge also deletes data
+#   stack.sh down [--keep-data] stop what `up` started and delete its data
+#                           (--keep-data keeps Kafka's records and the registry's files)
 #
 # Progress and errors go to stderr; `up` prints only KEY=value lines on stdout:
 #   set -a; eval "$(infra/local-stack/stack.sh up)"; set +a
@@ -469,11 +470,14 @@ stop_service() {
 }
 
 cmd_down() {
-  local purge=0 i
+  # The S3 server keeps objects in memory only, so Kafka records kept across a
+  # restart would point at claim checks and schema ids that no longer exist:
+  # data goes with the processes unless --keep-data asks otherwise.
+  local purge=1 i
   case "${1:-}" in
-    "") ;;
-    --purge) purge=1 ;;
-    *) die "usage: stack.sh down [--purge]" ;;
+    ""|--purge) ;;
+    --keep-data) purge=0 ;;
+    *) die "usage: stack.sh down [--keep-data]" ;;
   esac
   # Reverse start order.
   for (( i=${#SERVICES[@]}-1; i>=0; i-- )); do stop_service "${SERVICES[$i]}"; done

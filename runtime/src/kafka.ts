@@ -5,7 +5,26 @@ import type { ConnectionConfig } from "./connection-config.ts";
 import { PipelineError } from "./errors.ts";
 import { kafkaLogCreator, type Logger } from "./logger.ts";
 
+let warningFilterInstalled = false;
+
+/**
+ * kafkajs schedules its throttle check with a negative delay when it is not
+ * throttled; Node 24 clamps that to 1 ms as older Nodes did, but now also
+ * prints TimeoutNegativeWarning on every process (kafkajs issue #1751).
+ */
+function silenceKafkajsTimeoutWarning(): void {
+  if (warningFilterInstalled) return;
+  warningFilterInstalled = true;
+  const defaultListeners = process.listeners("warning");
+  process.removeAllListeners("warning");
+  process.on("warning", (warning) => {
+    if (warning.name === "TimeoutNegativeWarning") return;
+    for (const listener of defaultListeners) listener(warning);
+  });
+}
+
 export function createKafka(config: ConnectionConfig, logger: Logger, clientSuffix = ""): Kafka {
+  silenceKafkajsTimeoutWarning();
   const kafkaConfig: KafkaConfig = {
     clientId: clientSuffix ? `${config.kafkaClientId}-${clientSuffix}` : config.kafkaClientId,
     brokers: config.kafkaBrokers,

@@ -2,9 +2,11 @@
 // idempotently (create what is missing, add partitions, correct config drift).
 
 import { readFile } from "node:fs/promises";
-import type { Admin, ITopicConfig } from "kafkajs";
-import { ConfigResourceTypes } from "kafkajs";
+import kafkajs, { type Admin, type ITopicConfig } from "kafkajs";
 import type { TopicKey } from "@lingostream/schemas";
+
+// kafkajs is CommonJS: Node's ESM loader sees only some of its named exports.
+const { ConfigResourceTypes } = kafkajs;
 
 export interface TopicSpec {
   key: TopicKey;

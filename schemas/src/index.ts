@@ -9,7 +9,6 @@ export {
   type RegistryAuth,
   RegistryClient,
   type RegistryClientOptions,
-  type RegistrySchema,
 } from "./registry-client.ts";
 export { DEFAULT_COMPATIBILITY, type Decoded, type DecodedEvent, EventSerde, type EventSerdeOptions } from "./serde.ts";
 export {

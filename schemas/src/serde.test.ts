@@ -3,7 +3,7 @@ import { FAKE_REGISTRY_URL, type FakeRegistry, installFakeRegistry } from "../te
 import { sampleEvents, sampleSegment } from "../test/sample-events.ts";
 import { isSerdeError, type SerdeError, type SerdeErrorCode } from "./errors.ts";
 import { EventSerde } from "./serde.ts";
-import { parseSchema, topicSchema, topicSchemaText } from "./topic-schemas.ts";
+import { parseSchema, topicSchema, topicSchemaText, topicType } from "./topic-schemas.ts";
 import { encodeFrame } from "./wire-format.ts";
 
 let registry: FakeRegistry;
@@ -29,13 +29,31 @@ describe("EventSerde", () => {
     const serde = newSerde();
     const first = await serde.encode("segments", sampleSegment());
     await serde.encode("segments", sampleSegment());
+    // The library's register(): read the level, register, give the new subject BACKWARD.
     expect(registry.calls).toEqual([
       "GET /config/t1.asr.segments-value",
-      "PUT /config/t1.asr.segments-value",
       "POST /subjects/t1.asr.segments-value/versions",
+      "PUT /config/t1.asr.segments-value",
     ]);
+    expect(await serde.registry.getCompatibility("t1.asr.segments-value")).toBe("BACKWARD");
     expect(first.readUInt8(0)).toBe(0);
     expect(registry.schemas.get(first.readInt32BE(1))).toBe(topicSchemaText("segments"));
+    expect(first.subarray(5)).toEqual(topicType("segments").toBuffer(sampleSegment()));
+  });
+
+  it("leaves the level of an existing subject alone when registering", async () => {
+    const serde = newSerde();
+    await serde.setCompatibility("t1.asr.results-value", "NONE");
+    registry.calls.length = 0;
+    await serde.register("results");
+    // The library refuses a level other than the one asked for; the client asks again with the subject's own.
+    expect(registry.calls).toEqual([
+      "GET /config/t1.asr.results-value",
+      "GET /config/t1.asr.results-value",
+      "GET /config/t1.asr.results-value",
+      "POST /subjects/t1.asr.results-value/versions",
+    ]);
+    expect(await serde.registry.getCompatibility("t1.asr.results-value")).toBe("NONE");
   });
 
   it("decodes its own messages without asking the registry", async () => {
@@ -118,10 +136,36 @@ describe("EventSerde", () => {
     registry.outage = "refused";
     const refused = await serdeError(newSerde().decode(encodeFrame(5, Buffer.from([0]))), "registry-unavailable");
     expect(refused.retriable).toBe(true);
-    expect(refused.message).toMatch(/ECONNREFUSED/);
+    expect(refused.message).toMatch(/fetch failed/);
     expect(registry.calls).toEqual(["GET /schemas/ids/5", "GET /schemas/ids/5"]);
     registry.outage = 503;
     await serdeError(newSerde().register("jobs"), "registry-unavailable");
+  });
+
+  it("tells a 400 that is no registry answer by probing: unreachable is 'registry-unavailable', reachable 'registry-error'", async () => {
+    const plain400 = () => new Response("Bad Request", { status: 400, headers: { "content-type": "text/plain" } });
+    registry.intercept = (method) => (method === "HEAD" ? new TypeError("fetch failed") : plain400());
+    const down = await serdeError(newSerde().decode(encodeFrame(5, Buffer.from([0]))), "registry-unavailable");
+    expect(down.status).toBe(400);
+    // One probe per try (retries: 1).
+    expect(registry.calls).toEqual(["GET /schemas/ids/5", "HEAD /subjects", "GET /schemas/ids/5", "HEAD /subjects"]);
+    registry.calls.length = 0;
+    registry.intercept = (method) => (method === "HEAD" ? undefined : plain400());
+    const refused = await serdeError(newSerde().decode(encodeFrame(5, Buffer.from([0]))), "registry-error");
+    expect(refused.message).toMatch(/HTTP 400 .*Bad Request/);
+    expect(registry.calls).toEqual(["GET /schemas/ids/5", "HEAD /subjects"]);
+  });
+
+  it("gives 'registry-error' for a registry's own 400 answer, without a probe", async () => {
+    registry.intercept = () =>
+      new Response(JSON.stringify({ error_code: 400, message: "bad subject" }), {
+        status: 400,
+        headers: { "content-type": "application/json" },
+      });
+    const error = await serdeError(newSerde().register("jobs"), "registry-error");
+    expect(error).toMatchObject({ status: 400, retriable: false });
+    expect(error.message).toMatch(/bad subject/);
+    expect(registry.calls.filter((call) => call.startsWith("HEAD"))).toEqual([]);
   });
 
   it("does not remember a failed registration: the next encode tries again", async () => {

@@ -1,15 +1,21 @@
 // Turns lingostream events into Kafka bytes and back. Schema ids come from the
-// registry (one subject per topic value, TopicNameStrategy); bodies are avsc-encoded
-// with the local .avsc files and read back through a writer->reader resolver.
+// registry (one subject per topic value, TopicNameStrategy) through
+// @kafkajs/confluent-schema-registry (see registry-client.ts), which also encodes.
+// Decoding stays here: the library's decode() needs the reader schema up front, while
+// this one recognises the topic from the writer's record name, keeps one
+// writer->reader resolver per id (the library rebuilds the reader type and resolver on
+// every call), checks the framing before any request and reports bad bytes as
+// "malformed". The writer types come from the library, built with the shared avsc
+// options, so hostile array/map counts are bounded (bounded-reads.ts) either way.
 
 import type avro from "avsc";
 import { SerdeError } from "./errors.ts";
 import { invalidPaths } from "./event-validation.ts";
 import type { TopicValues } from "./generated/types.ts";
 import { type CompatibilityLevel, type CompatibilityResult, type RegistryAuth, RegistryClient } from "./registry-client.ts";
-import { parseSchema, TOPIC_KEYS, topicKeyForRecord, topicRecordName, topicSchemaText, topicType } from "./topic-schemas.ts";
+import { TOPIC_KEYS, topicKeyForRecord, topicRecordName, topicSchemaText, topicType } from "./topic-schemas.ts";
 import { type TopicKey, topicNames, valueSubject } from "./topics.ts";
-import { decodeFrame, encodeFrame } from "./wire-format.ts";
+import { decodeFrame } from "./wire-format.ts";
 
 export interface EventSerdeOptions {
   /** Confluent-compatible API base, e.g. http://localhost:8081/apis/ccompat/v7. */
@@ -75,7 +81,7 @@ export class EventSerde {
   /**
    * Registers the topic's value schema (idempotent: an unchanged schema keeps its id)
    * and remembers the id. A subject the registry reports no level for (a new one)
-   * gets BACKWARD before its first version, so the next version is already checked;
+   * gets BACKWARD with its first version, so the next version is already checked;
    * a level someone set is left alone.
    */
   register(topicKey: TopicKey): Promise<number> {
@@ -108,7 +114,7 @@ export class EventSerde {
       });
     }
     const schemaId = await this.register(topicKey);
-    return encodeFrame(schemaId, type.toBuffer(value));
+    return this.registry.encode(schemaId, value);
   }
 
   /** Reads any lingostream event; the writer schema is fetched once per schema id. */
@@ -142,17 +148,17 @@ export class EventSerde {
     return this.registry.checkCompatibility(subject, schemaText(schema));
   }
 
-  /** Registers any schema under any subject ("incompatible-schema" when the registry refuses). */
+  /**
+   * Registers any schema under any subject ("incompatible-schema" when the registry
+   * refuses); a new subject gets BACKWARD, an existing one keeps its level.
+   */
   registerSchema(subject: string, schema: string | object): Promise<number> {
-    return this.registry.register(subject, schemaText(schema));
+    return this.registry.register(subject, schemaText(schema), DEFAULT_COMPATIBILITY);
   }
 
   async #register(topicKey: TopicKey): Promise<number> {
     const subject = this.subject(topicKey);
-    if ((await this.registry.getCompatibility(subject)) === undefined) {
-      await this.registry.setCompatibility(subject, DEFAULT_COMPATIBILITY);
-    }
-    const schemaId = await this.registry.register(subject, topicSchemaText(topicKey));
+    const schemaId = await this.registry.register(subject, topicSchemaText(topicKey), DEFAULT_COMPATIBILITY);
     // The id's schema is the local one, so our own messages decode without a fetch.
     if (!this.#readers.has(schemaId)) {
       this.#readers.set(schemaId, { topicKey, type: topicType(topicKey), resolver: undefined });
@@ -171,19 +177,8 @@ export class EventSerde {
   }
 
   async #fetchReader(schemaId: number): Promise<Reader> {
-    const found = await this.registry.schemaById(schemaId);
-    if (found.schemaType !== undefined && found.schemaType.toUpperCase() !== "AVRO") {
-      throw new SerdeError("incompatible-schema", `schema id ${schemaId} is ${found.schemaType}, not Avro`, { schemaId });
-    }
-    let writer: avro.Type;
-    try {
-      writer = parseSchema(JSON.parse(found.schema));
-    } catch (cause) {
-      throw new SerdeError("incompatible-schema", `schema id ${schemaId} is not a usable Avro schema: ${errorText(cause)}`, {
-        schemaId,
-        cause,
-      });
-    }
+    // Built by the library with the shared avsc options ("incompatible-schema" unless Avro).
+    const writer = await this.registry.schemaById(schemaId);
     const topicKey = topicKeyForRecord(writer.name);
     if (!topicKey) {
       throw new SerdeError("incompatible-schema", `schema id ${schemaId} is ${writer.name ?? "unnamed"}, not a lingostream event`, {

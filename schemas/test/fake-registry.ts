@@ -1,7 +1,23 @@
 // In-memory stand-in for the Confluent-compatible registry API, installed as
-// globalThis.fetch, so unit tests reach the serde's registry paths without I/O.
+// globalThis.fetch, so unit tests reach the serde's own logic (caching, resolving,
+// retries, error codes) without I/O. That the library really talks to a registry is
+// for the integration tests against the real one.
+//
+// @kafkajs/confluent-schema-registry sends through mappersmith, which on Node uses
+// its http gateway and keeps its own reference to fetch; while installed, mappersmith
+// (the copy the library loads) is switched to its fetch gateway over this fake.
 
+import { createRequire } from "node:module";
 import { vi } from "vitest";
+
+interface MappersmithConfigs {
+  gateway: unknown;
+  fetch: typeof fetch | null;
+}
+
+const requireFromLibrary = createRequire(createRequire(import.meta.url).resolve("@kafkajs/confluent-schema-registry"));
+const mappersmith = requireFromLibrary("mappersmith") as { configs: MappersmithConfigs };
+const { Fetch } = requireFromLibrary("mappersmith/gateway/fetch") as { Fetch: unknown };
 
 export interface FakeRegistry {
   /** Schema text by id; tests may add writer schemas directly. */
@@ -10,6 +26,8 @@ export interface FakeRegistry {
   calls: string[];
   /** When set, every request fails like this instead of answering. */
   outage: "refused" | 503 | undefined;
+  /** When set and it returns something, that answers the request (an Error is thrown like a failed connection). */
+  intercept: ((method: string, path: string) => Response | Error | undefined) | undefined;
   restore(): void;
 }
 
@@ -17,15 +35,28 @@ export function installFakeRegistry(): FakeRegistry {
   const schemas = new Map<number, string>();
   const configs = new Map<string, string>();
   const versions = new Map<string, number[]>();
-  const registry: FakeRegistry = { schemas, calls: [], outage: undefined, restore: () => spy.mockRestore() };
+  const { gateway, fetch: mappersmithFetch } = mappersmith.configs;
+  const registry: FakeRegistry = {
+    schemas,
+    calls: [],
+    outage: undefined,
+    intercept: undefined,
+    restore: () => {
+      Object.assign(mappersmith.configs, { gateway, fetch: mappersmithFetch });
+      spy.mockRestore();
+    },
+  };
   const json = (status: number, body: unknown) =>
     new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
   const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
     const url = new URL(String(input));
-    const method = init?.method ?? "GET";
+    const method = (init?.method ?? "GET").toUpperCase();
     const path = decodeURIComponent(url.pathname.replace(/^\/api/, ""));
     registry.calls.push(`${method} ${path}`);
+    const intercepted = registry.intercept?.(method, path);
+    if (intercepted instanceof Error) throw intercepted;
+    if (intercepted) return intercepted;
     if (registry.outage === "refused") throw new TypeError("fetch failed", { cause: new Error("connect ECONNREFUSED") });
     if (registry.outage === 503) return json(503, { message: "down" });
     const body = init?.body ? (JSON.parse(String(init.body)) as Record<string, string>) : {};
@@ -57,6 +88,7 @@ export function installFakeRegistry(): FakeRegistry {
     }
     return json(404, { error_code: 404, message: `no route ${method} ${path}` });
   });
+  Object.assign(mappersmith.configs, { gateway: Fetch, fetch: (...args: Parameters<typeof fetch>) => globalThis.fetch(...args) });
   return registry;
 }
 

@@ -28,7 +28,7 @@ export function registerStackCommands(program: Command): void {
   stack.command("status").description("say which services are up").action(() => run(["status"]));
   stack
     .command("down")
-    .description("stop the services that `up` started")
-    .option("--purge", "also delete their data")
-    .action((opts: { purge?: boolean }) => run(opts.purge ? ["down", "--purge"] : ["down"]));
+    .description("stop the services that `up` started and delete their data")
+    .option("--keep-data", "keep Kafka's records and the registry's files (S3 objects are in memory and go anyway)")
+    .action((opts: { keepData?: boolean }) => run(opts.keepData ? ["down", "--keep-data"] : ["down"]));
 }

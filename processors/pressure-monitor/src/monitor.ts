@@ -40,6 +40,7 @@ export interface PressureMonitorOptions {
   host?: string;
   /** Role on events (default "pressure-monitor"). */
   role?: string;
+  /** Default: a MemorySampler of the monitor's own, closed on stop. */
   sampler?: { sample(): Promise<MemorySample> };
   clock?: Clock;
   /** Publish a tombstone for the source on stop, so workers stop obeying it at once (default true). */
@@ -83,7 +84,8 @@ export async function startPressureMonitor(ctx: ServiceContext, options: Pressur
   };
   const logger = ctx.logger.child({ component: "pressure-monitor", sourceId: id.sourceId, scope });
   const clock = options.clock ?? systemClock;
-  const sampler = options.sampler ?? new MemorySampler({ clock });
+  const ownSampler = options.sampler ? undefined : new MemorySampler({ clock });
+  const sampler = options.sampler ?? ownSampler!;
   const thresholds = thresholdsOf(memory);
   const usageOptions = usageOptionsOf(memory, scope);
   const intervalMs = memory.pressureIntervalMs;
@@ -234,6 +236,7 @@ export async function startPressureMonitor(ctx: ServiceContext, options: Pressur
         const flushed = await publisher.flush(options.flushTimeoutMs ?? 10_000);
         if (!flushed) logger.warn("stopping with events unpublished (broker unreachable?)");
         eld.disable();
+        await ownSampler?.close();
         await producer.disconnect().catch((err: unknown) => logger.warn({ err }, "error disconnecting the producer"));
         logger.info(stats, "pressure monitor stopped");
         resolveDone();

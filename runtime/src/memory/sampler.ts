@@ -7,7 +7,7 @@ import { CgroupMemoryReader, type CgroupMemory } from "./cgroup.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import { readHostMemory, type HostMemory } from "./meminfo.ts";
 import { readPsi, type PsiMemory } from "./psi.ts";
-import { readTextIfPresent, type ReadText } from "./read-text.ts";
+import { kernelFileReader, type KernelFileReader, type ReadText } from "./read-text.ts";
 
 export interface ProcessMemory {
   rssBytes: number;
@@ -30,6 +30,7 @@ export interface MemorySample {
 }
 
 export interface SamplerOptions {
+  /** Default: a reader that keeps the kernel files open; close() the sampler to release them. */
   readText?: ReadText;
   processMemory?: () => ProcessMemory;
   /** Host figures where /proc/meminfo is absent (macOS, Windows). */
@@ -51,6 +52,7 @@ export function osHostMemory(): HostMemory {
 
 export class MemorySampler {
   private readonly readText: ReadText;
+  private readonly ownReader: KernelFileReader | undefined;
   private readonly processMemory: () => ProcessMemory;
   private readonly hostFallback: () => HostMemory;
   private readonly clock: Clock;
@@ -62,7 +64,8 @@ export class MemorySampler {
   private psiAbsent = false;
 
   constructor(options: SamplerOptions = {}) {
-    this.readText = options.readText ?? readTextIfPresent;
+    this.ownReader = options.readText ? undefined : kernelFileReader();
+    this.readText = options.readText ?? this.ownReader!;
     this.processMemory = options.processMemory ?? currentProcessMemory;
     this.hostFallback = options.hostFallback ?? osHostMemory;
     this.clock = options.clock ?? systemClock;
@@ -82,5 +85,10 @@ export class MemorySampler {
     if (this.sources.psi && psi === undefined) this.psiAbsent = true;
     // Process figures last, so they are no older than the file reads they are compared with.
     return { time, process: this.processMemory(), host: host ?? this.hostFallback(), cgroup: cgroup ?? null, psi: psi ?? null };
+  }
+
+  /** Closes the kernel files the sampler holds open (not an injected reader's). */
+  async close(): Promise<void> {
+    await this.ownReader?.close();
   }
 }

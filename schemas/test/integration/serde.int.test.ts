@@ -1,12 +1,15 @@
 // The serde against the real registry of the local stack (Apicurio's Confluent-
 // compatible API unless SCHEMA_REGISTRY_URL says otherwise), under a prefix of its own.
+// Registering, fetching by id and encoding go through @kafkajs/confluent-schema-registry,
+// so this file is where the library-backed paths are proven.
 
 import { randomBytes } from "node:crypto";
+import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isSerdeError, type SerdeError, type SerdeErrorCode } from "../../src/errors.ts";
 import { RegistryClient } from "../../src/registry-client.ts";
 import { EventSerde } from "../../src/serde.ts";
-import { parseSchema, TOPIC_KEYS, topicSchema } from "../../src/topic-schemas.ts";
+import { parseSchema, TOPIC_KEYS, topicSchema, topicSchemaText } from "../../src/topic-schemas.ts";
 import { encodeFrame } from "../../src/wire-format.ts";
 import { sampleEvents, sampleSegment } from "../sample-events.ts";
 
@@ -89,10 +92,46 @@ describe("EventSerde on the real registry", () => {
     await serdeError(newSerde().decode(Buffer.concat([good, Buffer.from([0])])), "malformed");
   });
 
-  it("gives retriable 'registry-unavailable' when nothing listens at the registry URL", async () => {
-    const offline = new EventSerde({ registryUrl: "http://127.0.0.1:9/apis/ccompat/v7", retries: 0 });
-    const error = await serdeError(offline.decode(encodeFrame(1, Buffer.from([0]))), "registry-unavailable");
-    expect(error.retriable).toBe(true);
+  it("gives 'malformed', fast, for a body claiming a billion words, with the writer schema fetched by id", async () => {
+    const id = await newSerde().register("results");
+    const results = topicSchema("results");
+    const head = results.fields.slice(0, results.fields.findIndex((f) => (f as { name: string }).name === "words"));
+    const prefixBytes = parseSchema({ type: "record", name: "Prefix", fields: head }).toBuffer(sampleEvents().results);
+    const hostile = Buffer.concat([prefixBytes, parseSchema("long").toBuffer(2 ** 30), Buffer.from([2])]);
+    const error = await serdeError(newSerde().decode(encodeFrame(id, hostile)), "malformed");
+    expect(error.message).toMatch(/claims 1073741824 entries/);
+    // The type the library builds for an id carries the bounded reads too.
+    const writer = await new RegistryClient({ url: REGISTRY_URL }).schemaById(id);
+    expect(() => writer.fromBuffer(hostile)).toThrow(/claims 1073741824 entries/);
+  });
+
+  it("gives 'incompatible-schema' for an id whose schema is not a lingostream event", async () => {
+    const serde = newSerde();
+    const other = { type: "record", name: "Other", namespace: "io.elsewhere", fields: [{ name: "x", type: "int" }] };
+    const id = await serde.registerSchema(`${prefix}other-value`, other);
+    const error = await serdeError(newSerde().decode(encodeFrame(id, Buffer.from([2]))), "incompatible-schema");
+    expect(error.message).toMatch(/io\.elsewhere\.Other, not a lingostream event/);
+  });
+
+  it("leaves the level of an existing subject alone when registering", async () => {
+    const serde = newSerde();
+    const subject = `${prefix}forward-value`;
+    await serde.setCompatibility(subject, "FORWARD");
+    const id = await serde.registerSchema(subject, topicSchema("memoryTrends"));
+    expect(await registry.getCompatibility(subject)).toBe("FORWARD");
+    expect(await serde.registerSchema(subject, topicSchema("memoryTrends"))).toBe(id);
+  });
+
+  it.each([
+    ["nothing listens at the registry URL", "http://127.0.0.1:9/apis/ccompat/v7", /ECONNREFUSED/],
+    ["the registry host does not resolve", "http://registry.invalid/apis/ccompat/v7", /ENOTFOUND|EAI_AGAIN/],
+  ])("gives retriable 'registry-unavailable' when %s, to decode and to register", async (_, registryUrl, why) => {
+    const offline = new EventSerde({ registryUrl, retries: 0 });
+    const fetching = await serdeError(offline.decode(encodeFrame(1, Buffer.from([0]))), "registry-unavailable");
+    expect(fetching.retriable).toBe(true);
+    expect(fetching.message).toMatch(why);
+    const registering = await serdeError(offline.encode("segments", sampleSegment()), "registry-unavailable");
+    expect(registering.message).toMatch(why);
   });
 
   describe("under BACKWARD compatibility", () => {
@@ -125,5 +164,30 @@ describe("EventSerde on the real registry", () => {
       expect(await serde.checkCompatibility(subject, v3)).toMatchObject({ compatible: false });
       await serdeError(serde.registerSchema(subject, v3), "incompatible-schema");
     });
+  });
+});
+
+describe("interoperability with the raw @kafkajs/confluent-schema-registry", () => {
+  const raw = () => new SchemaRegistry({ host: REGISTRY_URL });
+
+  it.each(TOPIC_KEYS)("a %s event encoded by registry.encode(id, value) decodes with EventSerde, and back", async (key) => {
+    const value = sampleEvents()[key];
+    const id = await newSerde().register(key);
+    // The library learns the schema from the registry, as an independent producer would.
+    const fromLibrary = await raw().encode(id, value);
+    expect(await newSerde().decode(fromLibrary)).toEqual({ topicKey: key, schemaId: id, value });
+    const fromSerde = await newSerde().encode(key, value);
+    expect(await raw().decode(fromSerde)).toEqual(value);
+    expect(fromSerde).toEqual(fromLibrary);
+  });
+
+  it("gets the same id for a topic schema registered by the library itself", async () => {
+    const serde = newSerde();
+    const id = await serde.register("segments");
+    const registered = await raw().register(
+      { type: SchemaType.AVRO, schema: topicSchemaText("segments") },
+      { subject: serde.subject("segments") },
+    );
+    expect(registered.id).toBe(id);
   });
 });
