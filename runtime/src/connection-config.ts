@@ -6,6 +6,8 @@ import { bool, hostPorts, int, oneOf, str, url, type ConfigOf } from "./config.t
 export const LOCAL_KAFKA_BROKERS = ["localhost:9092"];
 export const LOCAL_REGISTRY_URL = "http://localhost:8081/apis/ccompat/v7";
 export const LOCAL_S3_ENDPOINT = "http://localhost:9000";
+/** The local stack's S3 server accepts any key; these are the ones `stack up` prints. */
+export const LOCAL_S3_CREDENTIALS = { accessKeyId: "lingostream", secretAccessKey: "lingostream-secret" };
 
 export const connectionSpec = {
   kafkaBrokers: hostPorts({ env: "KAFKA_BROKERS", doc: "Kafka bootstrap servers; unset means the local stack", default: LOCAL_KAFKA_BROKERS }),
@@ -27,6 +29,8 @@ export const connectionSpec = {
   s3UseAws: bool({ env: "S3_USE_AWS", doc: "use AWS S3 endpoints instead of S3_ENDPOINT", default: false }),
   s3Region: str({ env: "S3_REGION", doc: "S3 region", default: "us-east-1" }),
   s3Bucket: str({ env: "S3_BUCKET", doc: "bucket for segment audio, result batches and transcripts", default: "lingostream" }),
+  s3AccessKeyId: str({ env: "S3_ACCESS_KEY_ID", doc: "S3 access key; unset means the AWS default chain (env, profile, role), or the local stack's key for the local endpoint", default: undefined }),
+  s3SecretAccessKey: str({ env: "S3_SECRET_ACCESS_KEY", doc: "S3 secret key (never logged)", default: undefined, secret: true }),
   s3ForcePathStyle: bool({ env: "S3_FORCE_PATH_STYLE", doc: "path-style S3 addressing (needed by most local servers)", default: true }),
   topicPrefix: str({ env: "LINGOSTREAM_TOPIC_PREFIX", doc: "prefix for every topic name (isolates test runs or tenants)", default: "" }),
   tenant: str({ env: "LINGOSTREAM_TENANT", doc: "tenant recorded on submitted jobs", default: "default" }),

@@ -11,7 +11,5 @@ export * from "./shutdown.ts";
 export * from "./service-context.ts";
 export * from "./topic-admin.ts";
 export * from "./media-source.ts";
-export * from "./memory/index.ts";
 export * from "./wav.ts";
 export * from "./wer.ts";
-export * from "./memory/index.ts";

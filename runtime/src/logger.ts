@@ -16,12 +16,16 @@ export function createLogger(options: { level?: string; name?: string; destinati
   );
 }
 
+/** kafkajs warnings that are advice for upgraders, not news about this process. */
+const KAFKAJS_NOISE = [/switched default partitioner/, /Limiting retries for the idempotent producer/];
+
 /** kafkajs logs at its own levels; map them onto the pipeline logger. */
 export function kafkaLogCreator(logger: Logger): logCreator {
   return () => ({ namespace, level, log }) => {
     const { message, ...extra } = log;
     const child = { component: "kafkajs", namespace, ...extra };
-    if (level === KafkaLogLevel.ERROR) logger.error(child, message);
+    if (KAFKAJS_NOISE.some((re) => re.test(message))) logger.trace(child, message);
+    else if (level === KafkaLogLevel.ERROR) logger.error(child, message);
     else if (level === KafkaLogLevel.WARN) logger.warn(child, message);
     else if (level === KafkaLogLevel.INFO) logger.debug(child, message);
     else logger.trace(child, message);

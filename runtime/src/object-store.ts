@@ -13,7 +13,7 @@ import {
   S3Client,
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
-import type { ConnectionConfig } from "./connection-config.ts";
+import { LOCAL_S3_CREDENTIALS, LOCAL_S3_ENDPOINT, type ConnectionConfig } from "./connection-config.ts";
 import { PipelineError } from "./errors.ts";
 
 export interface StoredObject {
@@ -39,6 +39,11 @@ export class ObjectStore {
       responseChecksumValidation: "WHEN_REQUIRED",
     };
     if (!config.s3UseAws) s3Config.endpoint = config.s3Endpoint;
+    if (config.s3AccessKeyId && config.s3SecretAccessKey) {
+      s3Config.credentials = { accessKeyId: config.s3AccessKeyId, secretAccessKey: config.s3SecretAccessKey };
+    } else if (!config.s3UseAws && config.s3Endpoint === LOCAL_S3_ENDPOINT) {
+      s3Config.credentials = LOCAL_S3_CREDENTIALS;
+    }
     this.client = client ?? new S3Client(s3Config);
   }
 

@@ -252,21 +252,22 @@ export class RegistryClient {
     if (error instanceof SerdeError) return error; // from a fetch call made inside `call`
     const text = errorText(error);
     const status = statusOf(error);
-    const unavailable = (why: string) =>
+    // `answered`: the registry sent a status (5xx ...), not a transport failure dressed as 400.
+    const unavailable = (why: string, answered: boolean) =>
       new SerdeError("registry-unavailable", `schema registry ${this.url} unavailable to ${what}: ${why}`, {
         cause: error,
-        status,
+        status: answered ? status : undefined,
       });
     if (status === undefined) {
       // Not an HTTP answer: the library's own refusal (an invalid schema), or a failure below it.
-      if (NETWORK_FAILURE.test(causeChainText(error))) return unavailable(text);
+      if (NETWORK_FAILURE.test(causeChainText(error))) return unavailable(text, false);
       return new SerdeError("registry-error", `could not ${what}: ${text}`, { cause: error });
     }
     const ruled = rule(status, text, error);
     if (ruled) return ruled;
-    if (status === 408 || status === 429 || status >= 500) return unavailable(text);
+    if (status === 408 || status === 429 || status >= 500) return unavailable(text, true);
     if (status === 400 && (NETWORK_FAILURE.test(text) || (UNEXPLAINED_400.test(text) && !(await this.#reachable())))) {
-      return unavailable(text);
+      return unavailable(text, false);
     }
     return new SerdeError("registry-error", `schema registry refused to ${what}: HTTP ${status} ${text}`, {
       cause: error,

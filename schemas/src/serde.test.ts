@@ -137,6 +137,7 @@ describe("EventSerde", () => {
     const refused = await serdeError(newSerde().decode(encodeFrame(5, Buffer.from([0]))), "registry-unavailable");
     expect(refused.retriable).toBe(true);
     expect(refused.message).toMatch(/fetch failed/);
+    expect(refused.status).toBeUndefined();
     expect(registry.calls).toEqual(["GET /schemas/ids/5", "GET /schemas/ids/5"]);
     registry.outage = 503;
     await serdeError(newSerde().register("jobs"), "registry-unavailable");
@@ -146,7 +147,7 @@ describe("EventSerde", () => {
     const plain400 = () => new Response("Bad Request", { status: 400, headers: { "content-type": "text/plain" } });
     registry.intercept = (method) => (method === "HEAD" ? new TypeError("fetch failed") : plain400());
     const down = await serdeError(newSerde().decode(encodeFrame(5, Buffer.from([0]))), "registry-unavailable");
-    expect(down.status).toBe(400);
+    expect(down.status).toBeUndefined();
     // One probe per try (retries: 1).
     expect(registry.calls).toEqual(["GET /schemas/ids/5", "HEAD /subjects", "GET /schemas/ids/5", "HEAD /subjects"]);
     registry.calls.length = 0;
@@ -180,6 +181,24 @@ describe("EventSerde", () => {
     registry.schemas.set(9, JSON.stringify({ type: "record", name: "Other", namespace: "io.elsewhere", fields: [] }));
     const error = await serdeError(newSerde().decode(encodeFrame(9, Buffer.alloc(0))), "incompatible-schema");
     expect(error.message).toMatch(/io\.elsewhere\.Other, not a lingostream event/);
+  });
+
+  it("gives 'incompatible-schema' for a schema id that holds no Avro schema", async () => {
+    registry.intercept = (method, path) =>
+      method === "GET" && path === "/schemas/ids/11"
+        ? new Response(JSON.stringify({ schema: '{"type":"object"}', schemaType: "JSON" }), {
+            headers: { "content-type": "application/json" },
+          })
+        : undefined;
+    const error = await serdeError(newSerde().decode(encodeFrame(11, Buffer.alloc(0))), "incompatible-schema");
+    expect(error.message).toMatch(/schema id 11 is JSON, not Avro/);
+  });
+
+  it("gives 'registry-error', without a request, for a schema that is not valid Avro", async () => {
+    const invalid = { type: "record", name: "Broken", fields: [{ name: "a", type: "no-such-type" }] };
+    const error = await serdeError(newSerde().registerSchema("t1.broken-value", invalid), "registry-error");
+    expect(error.message).toMatch(/no-such-type/);
+    expect(registry.calls).toEqual([]);
   });
 
   it("gives 'incompatible-schema' from decodeAs when the bytes hold another topic's event", async () => {

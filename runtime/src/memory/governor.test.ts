@@ -146,6 +146,15 @@ describe("PressureGovernor", () => {
     expect(g.state.level).toBe("LOW");
   });
 
+  it("forgets sources that went stale long ago, so crashed publishers do not accumulate", () => {
+    const { g } = governor();
+    g.observeRemote(remote("HIGH", { sourceId: "node-a/asr/crashed" }));
+    now += 11 * 60_000;
+    g.tick();
+    // A late, older event of the forgotten source is taken as new, and is itself stale.
+    expect(g.observeRemote(remote("HIGH", { sourceId: "node-a/asr/crashed", eventTime: now - 11 * 60_000 }))).toMatchObject({ freshRemoteSources: 0 });
+  });
+
   it("forgets a source on a tombstone", () => {
     const { g, calls } = governor();
     g.observeRemote(remote("HIGH"));

@@ -76,6 +76,9 @@ interface RemoteEntry {
   freshUntil: number;
 }
 
+/** A stale source is dropped this long after it went stale. */
+const FORGET_STALE_AFTER_MS = 10 * 60_000;
+
 export function maxInFlightFor(level: PressureLevel, configuredMax: number): number {
   if (level === "LOW") return configuredMax;
   if (level === "MODERATE") return Math.max(1, Math.floor(configuredMax / 2));
@@ -226,8 +229,12 @@ export class PressureGovernor {
   private compute(now: number): GovernorState {
     let remoteLevel: PressureLevel | undefined;
     let fresh = 0;
-    for (const { signal, freshUntil } of this.remotes.values()) {
-      if (now > freshUntil) continue;
+    for (const [sourceId, { signal, freshUntil }] of this.remotes) {
+      if (now > freshUntil) {
+        // Sources that crashed never send a tombstone; forgetting them keeps the map as small as the live sources.
+        if (now > freshUntil + FORGET_STALE_AFTER_MS) this.remotes.delete(sourceId);
+        continue;
+      }
       fresh++;
       remoteLevel = worstLevel(remoteLevel, signal.level);
     }

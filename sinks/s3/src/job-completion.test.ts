@@ -5,8 +5,8 @@ import { toJson } from "./format.ts";
 import { type CompletedJob, JobCompletion } from "./job-completion.ts";
 import { JobLedger } from "./job-ledger.ts";
 import { completedKey, failedKey, jobMetaKey, segmentKey, transcriptKeys } from "./keys.ts";
-import { MemoryStorage } from "./memory-storage.ts";
-import { sampleResult } from "./test-records.ts";
+import { MemoryStorage } from "../test/memory-storage.ts";
+import { sampleResult } from "../test/sample-results.ts";
 
 const job = { tenant: "acme", jobId: "job-1" };
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { parseJsonLines } from "./format.ts";
 import { archiveKey, failedKey, segmentKey } from "./keys.ts";
-import { MemoryStorage } from "./memory-storage.ts";
+import { MemoryStorage } from "../test/memory-storage.ts";
 import { PartitionWriter, type FlushLimits } from "./partition-writer.ts";
-import { sampleRecord } from "./test-records.ts";
+import { sampleRecord } from "../test/sample-results.ts";
 
 const TOPIC = "asr.results";
 const job = { tenant: "acme", jobId: "job-1" };

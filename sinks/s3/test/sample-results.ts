@@ -1,8 +1,8 @@
 // Sample results for the unit tests (not exported from index.ts).
 
-import type { WordTiming } from "./events.ts";
-import { toJson } from "./format.ts";
-import type { ResultRecord } from "./partition-writer.ts";
+import type { WordTiming } from "../src/events.ts";
+import { toJson } from "../src/format.ts";
+import type { ResultRecord } from "../src/partition-writer.ts";
 
 export function sampleResult(index: number, options: { tenant?: string; jobId?: string; words?: WordTiming[]; text?: string } = {}) {
   const start = index * 10;

@@ -1,8 +1,8 @@
 // An in-memory SinkStorage for the unit tests of the writer and assembly logic
-// only; integration tests use the real S3 server. Not exported from index.ts.
+// only; integration tests use the real S3 server.
 
 import { PipelineError } from "@lingostream/runtime";
-import type { SinkStorage } from "./storage.ts";
+import type { SinkStorage } from "../src/storage.ts";
 
 export class MemoryStorage implements SinkStorage {
   readonly objects = new Map<string, Buffer>();
