@@ -11,5 +11,6 @@ export * from "./shutdown.ts";
 export * from "./service-context.ts";
 export * from "./topic-admin.ts";
 export * from "./media-source.ts";
+export * from "./memory/index.ts";
 export * from "./wav.ts";
 export * from "./wer.ts";

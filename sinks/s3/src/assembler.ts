@@ -106,8 +106,9 @@ export async function assembleTranscript(
   const head = toJson({
     jobId: meta.jobId,
     tenant: meta.tenant,
-    sourceName: meta.sourceName ?? null,
-    language: language ?? meta.language ?? "und",
+    // Only what the segments and JobSegmented say: JobRequested may be consumed
+    // after an assembly, and must not change the hash that suppresses re-announcements.
+    language: language ?? "und",
     durationSeconds: meta.durationSeconds,
     segmentCount: meta.segmentCount,
     transcribedCount,

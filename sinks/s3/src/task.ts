@@ -186,8 +186,9 @@ class SinkTask {
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     this.heartbeat = payload.heartbeat;
-    const { topic } = payload.batch;
-    if (this.draining) return;
+    const { topic, partition } = payload.batch;
+    // A batch fetched before its partition was paused: leave it unresolved, it is fetched again on resume.
+    if (this.draining || this.blocked.has(`${topic}:${partition}`)) return;
     await this.withHeartbeat(async () => {
       if (topic === this.ctx.topics.results) await this.onResultsBatch(payload);
       else await this.onJobsOrFailuresBatch(payload);

@@ -1,4 +1,4 @@
-// Sample results for the unit tests (not exported from index.ts).
+// Sample results for the unit tests.
 
 import type { WordTiming } from "../src/events.ts";
 import { toJson } from "../src/format.ts";

@@ -19,8 +19,8 @@ import type { AudioInput, EngineResult, EngineWord } from "../../src/engines/eng
 import { EngineError } from "../../src/engines/errors.ts";
 import { PocketSphinxEngine } from "../../src/engines/pocketsphinx.ts";
 import { PocketSphinxSpawnEngine } from "../../src/engines/pocketsphinx-spawn.ts";
-import { loadWavAudio, synthesizeSpeech } from "../fixtures/synthesize.ts";
-import { type FixtureText, LONG_TEXT, SHORT_TEXTS } from "../fixtures/texts.ts";
+import { loadWavAudio, synthesizeSpeech } from "@lingostream/testkit";
+import { type FixtureText, LONG_TEXT, SHORT_TEXTS } from "@lingostream/testkit";
 
 const MAX_WER_SHORT = 0.35;
 const MAX_WER_LONG = 0.2;

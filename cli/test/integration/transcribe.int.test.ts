@@ -1,0 +1,95 @@
+// The main job end to end on the real local stack: flite speech with known
+// words goes through segmenter → ASR → sink, and `transcribe` writes the
+// transcripts. Word error rate is bounded, timestamps are sane, and every
+// segment is accounted for.
+
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { wordErrorRate, type RunningService } from "@lingostream/runtime";
+import { LONG_TEXT, SHORT_TEXTS, createStackContext, synthesizeSpeech, type StackContext } from "@lingostream/testkit";
+import { transcribe } from "../../src/commands/transcribe.ts";
+import { ROLES, startServices, stopServices } from "../../src/services.ts";
+
+interface TranscriptJson {
+  text: string;
+  words: { text: string; start: number; end: number; confidence: number }[];
+  segments: { index: number; start: number; end: number; text: string }[];
+}
+
+// PocketSphinx on flite's slt voice measures about 12% WER on these texts when
+// run directly (see processors/asr engine tests). Segmenting near silence must
+// not cost much accuracy, so the pipeline gets the same bound as the engine
+// test's pooled bound.
+const MAX_WER = 0.2;
+
+describe("lingostream transcribe", () => {
+  let stack: StackContext;
+  let dir: string;
+  let services: RunningService[];
+
+  beforeAll(async () => {
+    stack = await createStackContext("transcribe", { partitions: 2, env: { LINGOSTREAM_ASR_MAX_IN_FLIGHT: "2" } });
+    dir = await mkdtemp(join(tmpdir(), "lingostream-e2e-"));
+    services = await startServices(stack.ctx, ROLES, stack.env);
+  });
+
+  afterAll(async () => {
+    if (services) await stopServices(services);
+    await stack?.cleanup();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("transcribes several clips, one spanning several segments, within the WER bound", async () => {
+    const clips = [LONG_TEXT, SHORT_TEXTS[0]!, SHORT_TEXTS[1]!];
+    const durations: Record<string, number> = {};
+    for (const clip of clips) {
+      const speech = await synthesizeSpeech(clip.text, join(dir, `${clip.id}.wav`));
+      durations[clip.id] = speech.durationSeconds;
+    }
+    expect(durations[LONG_TEXT.id]).toBeGreaterThan(120);
+    const out = join(dir, "out");
+    // KAFKA_BROKERS set: transcribe only submits (uploading media to S3) and waits for the workers above.
+    const code = await transcribe(
+      clips.map((c) => join(dir, `${c.id}.wav`)),
+      { out, language: "en" },
+      { ...stack.env, KAFKA_BROKERS: stack.ctx.config.kafkaBrokers.join(",") },
+    );
+    expect(code).toBe(0);
+
+    let refWords = 0;
+    let errors = 0;
+    for (const clip of clips) {
+      const transcript = JSON.parse(await readFile(join(out, `${clip.id}.json`), "utf8")) as TranscriptJson;
+      const wer = wordErrorRate(clip.text, transcript.text);
+      refWords += wer.refWords;
+      errors += wer.substitutions + wer.deletions + wer.insertions;
+      const duration = durations[clip.id]!;
+      let last = 0;
+      for (const w of transcript.words) {
+        expect(w.start).toBeGreaterThanOrEqual(last - 1e-6);
+        expect(w.end).toBeGreaterThanOrEqual(w.start);
+        expect(w.end).toBeLessThanOrEqual(duration + 0.05);
+        last = w.start;
+      }
+      // Segments tile the media in order, none missing.
+      expect(transcript.segments.map((s) => s.index)).toEqual(transcript.segments.map((_, i) => i));
+      expect(transcript.segments[0]!.start).toBe(0);
+      expect(transcript.segments.at(-1)!.end).toBeCloseTo(duration, 0);
+      const srt = await readFile(join(out, `${clip.id}.srt`), "utf8");
+      const vtt = await readFile(join(out, `${clip.id}.vtt`), "utf8");
+      expect(srt).toMatch(/^1\r?\n\d\d:\d\d:\d\d,\d\d\d --> /);
+      expect(vtt.startsWith("WEBVTT")).toBe(true);
+      if (clip.id === LONG_TEXT.id) expect(transcript.segments.length).toBeGreaterThanOrEqual(4);
+    }
+    expect(errors / refWords).toBeLessThan(MAX_WER);
+  });
+
+  it("exits non-zero and names the file when an input is not media", async () => {
+    const bogus = join(dir, "not-media.mp4");
+    await import("node:fs/promises").then((fs) => fs.writeFile(bogus, Buffer.from("this is not a video at all")));
+    const code = await transcribe([bogus], { out: join(dir, "out2"), language: "en" }, { ...stack.env, KAFKA_BROKERS: stack.ctx.config.kafkaBrokers.join(",") });
+    expect(code).not.toBe(0);
+  });
+});
