@@ -1,16 +1,14 @@
 // Starts the long-lived services a process runs, from one environment.
 
-import { loadConfig, type Env, type RunningService, type ServiceContext } from "@lingostream/runtime";
+import { loadConfig, loadMemoryConfig, type Env, type RunningService, type ServiceContext } from "@lingostream/runtime";
 import { asrSpec, startAsrProcessor } from "@lingostream/asr";
 import { segmenterSpec, startSegmenter } from "@lingostream/segmenter";
-import { sinkSpec, startS3Sink } from "@lingostream/sink-s3";
+import { loadSinkConfig, resultQuotaBytes, startS3Sink } from "@lingostream/sink-s3";
+import { startPressureMonitor } from "@lingostream/pressure-monitor";
+import { startWorkerMemory, type WorkerMemory } from "./worker-memory.ts";
 
-export const ROLES = ["segmenter", "asr", "sink"] as const;
+export const ROLES = ["monitor", "sink", "asr", "segmenter"] as const;
 export type Role = (typeof ROLES)[number];
-
-export interface ServiceOverrides {
-  engine?: string;
-}
 
 /** Validates every service's config up front so that all problems are reported at once. */
 export function loadServiceConfigs(env: Env) {
@@ -25,19 +23,43 @@ export function loadServiceConfigs(env: Env) {
   };
   const asr = attempt(() => loadConfig(asrSpec, env));
   const segmenter = attempt(() => loadConfig(segmenterSpec, env));
-  const sink = attempt(() => loadConfig(sinkSpec, env));
-  return { asr, segmenter, sink, problems };
+  const sink = attempt(() => loadSinkConfig(env));
+  const memory = attempt(() => loadMemoryConfig(env));
+  if (problems.length > 0) throw new Error(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
+  return { asr: asr!, segmenter: segmenter!, sink: sink!, memory: memory! };
 }
 
 export async function startServices(ctx: ServiceContext, roles: readonly Role[], env: Env): Promise<RunningService[]> {
   const configs = loadServiceConfigs(env);
-  if (configs.problems.length > 0) throw new Error(`invalid configuration:\n  - ${configs.problems.join("\n  - ")}`);
   const started: RunningService[] = [];
+  let memory: WorkerMemory | undefined;
   try {
+    if (roles.includes("asr") || roles.includes("segmenter") || roles.includes("sink")) {
+      memory = await startWorkerMemory(ctx, configs.memory, configs.asr.maxInFlight);
+      const owned = memory;
+      started.push({ name: "memory-governor", done: new Promise(() => {}), stop: () => owned.stop() });
+    }
     for (const role of roles) {
-      if (role === "sink") started.push(await startS3Sink(ctx, { config: configs.sink! }));
-      if (role === "asr") started.push(await startAsrProcessor(ctx, { config: configs.asr! }));
-      if (role === "segmenter") started.push(await startSegmenter(ctx, { config: configs.segmenter! }));
+      if (role === "monitor") started.push(await startPressureMonitor(ctx, { memory: configs.memory }));
+      if (role === "sink") {
+        // Result memory is bounded by a share of the effective limit unless set explicitly.
+        const quota = env.LINGOSTREAM_SINK_MAX_BUFFER_BYTES ? configs.sink.maxBufferBytes : resultQuotaBytes(memory!.effectiveLimitBytes);
+        started.push(await startS3Sink(ctx, { ...configs.sink, maxBufferBytes: quota }));
+      }
+      if (role === "asr") started.push(await startAsrProcessor(ctx, { config: configs.asr, backpressure: memory!.backpressure }));
+      if (role === "segmenter") {
+        const gate = memory!;
+        const stopping = new AbortController();
+        const segmenter = await startSegmenter(ctx, { config: configs.segmenter, shouldPause: () => gate.whenAccepting(stopping.signal) });
+        started.push({
+          name: segmenter.name,
+          done: segmenter.done,
+          stop: async () => {
+            stopping.abort();
+            await segmenter.stop();
+          },
+        });
+      }
     }
   } catch (err) {
     await stopServices(started);

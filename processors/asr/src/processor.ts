@@ -29,6 +29,9 @@ export interface AsrProcessorOptions {
   onSettled?: (outcome: { segmentId: string; ok: boolean }) => void;
 }
 
+/** A segment refused by the local memory check; it stays uncommitted and is fetched again. */
+class NotAdmitted extends Error {}
+
 export interface AsrProcessor extends RunningService {
   readonly stats: { transcribed: number; failed: number; retried: number; malformed: number; groupJoins: number };
 }
@@ -140,6 +143,8 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
       await produceFailure(null, message, partition, classified, 1);
       return;
     }
+    // The local check: the topic may be stale or slow, this process's own memory is not.
+    if (!backpressure.admit(segment.claimCheck.byteSize)) throw new NotAdmitted(segment.segmentId);
     const timer = metrics.latency.startTimer({ engine: segment.engine || config.engine });
     metrics.inFlight.inc();
     let engine: LeasedEngine | undefined;
@@ -182,13 +187,14 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
     const order = new InOrderOffsets();
     const inFlight = new Set<Promise<void>>();
     let fatal: unknown;
+    let handedBack = false;
     const commit = async (offset: string) => {
       resolveOffset(offset);
       await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(offset) + 1n).toString() }]);
     };
     try {
       for (const message of batch.messages) {
-        if (!isRunning() || isStale() || stopping.signal.aborted || fatal !== undefined) break;
+        if (!isRunning() || isStale() || stopping.signal.aborted || fatal !== undefined || handedBack) break;
         if (syncPause()) break;
         while (inFlight.size >= Math.max(1, backpressure.maxInFlight(config.maxInFlight)) && fatal === undefined) await Promise.race(inFlight);
         if (fatal !== undefined || syncPause()) break;
@@ -199,7 +205,8 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
             if (done !== undefined) await commit(done);
           })
           .catch((err) => {
-            fatal ??= err;
+            if (err instanceof NotAdmitted) handedBack = true;
+            else fatal ??= err;
           })
           .finally(() => inFlight.delete(work));
         inFlight.add(work);
@@ -210,6 +217,10 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
     }
     // The failed segment's offset stays unresolved, so kafkajs retries the batch from it.
     if (fatal !== undefined) throw fatal;
+    if (handedBack) {
+      logger.warn({ topic: batch.topic, partition: batch.partition }, "segment refused by the local memory check; retrying after a pause");
+      await new Promise((r) => setTimeout(r, config.heartbeatIntervalMs));
+    }
   }
 
   consumer.on(consumer.events.GROUP_JOIN, () => {

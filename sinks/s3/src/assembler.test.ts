@@ -78,7 +78,6 @@ describe("assembleTranscript", () => {
   });
 
   it("gives the same hash for the same inputs and a different one when a segment changes", async () => {
-    // Regression: a JobRequested consumed after the first assembly added sourceName and re-announced the job on restart.
     const storage = new MemoryStorage();
     store(storage, 0);
     const slots = [{ index: 0, key: segmentKey(job, 0) }];
@@ -88,5 +87,17 @@ describe("assembleTranscript", () => {
     const c = await assembleTranscript(storage, meta, slots, [], { maxSegmentBytes: 1e6 });
     expect(a.sha256).toBe(b.sha256);
     expect(c.sha256).not.toBe(a.sha256);
+  });
+
+  it("regression: a JobRequested consumed after the assembly does not change the hash (no re-announcement on restart)", async () => {
+    const storage = new MemoryStorage();
+    store(storage, 0);
+    const slots = [{ index: 0, key: segmentKey(job, 0) }];
+    const bare: JobMeta = { ...job, segmentCount: 1, durationSeconds: 10 };
+    const a = await assembleTranscript(storage, bare, slots, [], { maxSegmentBytes: 1e6 });
+    const b = await assembleTranscript(storage, { ...bare, sourceName: "talk.mp4", source: "s3://in/talk.mp4", language: "de" }, slots, [], {
+      maxSegmentBytes: 1e6,
+    });
+    expect(b.sha256).toBe(a.sha256);
   });
 });
