@@ -73,7 +73,8 @@ export async function transcribe(paths: string[], opts: TranscribeOptions, env: 
   const watcher = new JobWatcher(ctx);
   try {
     await assertBrokersReachable(ctx.kafka, config.kafkaBrokers);
-    await applyConfiguredTopics(runEnv, { quiet: true });
+    // On the local stack topics are ours to create; a cluster's belong to its operators.
+    if (embedded) await applyConfiguredTopics(runEnv, { quiet: true });
     await ctx.store.ensureBucket();
     if (embedded) {
       const services = await startServices(ctx, ROLES, runEnv);

@@ -130,10 +130,14 @@ function shuffle<T>(items: T[]): T[] {
   return out;
 }
 
-async function sendResults(values: SegmentTranscribed[]): Promise<void> {
+/** Produces results one by one; returns where each landed. */
+async function sendResults(values: SegmentTranscribed[]): Promise<{ partition: number; offset: bigint }[]> {
+  const placed = [];
   for (const value of values) {
-    await producer.send({ topic: ctx.topics.results, messages: [{ key: value.jobId, value: await ctx.serde.encode("results", value) }] });
+    const [meta] = await producer.send({ topic: ctx.topics.results, messages: [{ key: value.jobId, value: await ctx.serde.encode("results", value) }] });
+    placed.push({ partition: meta?.partition ?? -1, offset: BigInt(meta?.baseOffset ?? "-1") });
   }
+  return placed;
 }
 
 async function sendJobEvents(jobId: string, segmentCount: number): Promise<void> {
@@ -183,7 +187,7 @@ async function caughtUp(groupId: string): Promise<true | undefined> {
   const [committed] = await admin.fetchOffsets({ groupId, topics: [ctx.topics.results] });
   for (const end of ends) {
     const c = committed?.partitions.find((p) => p.partition === end.partition);
-    if (!c || BigInt(c.offset) < BigInt(end.high)) return undefined;
+    if (!c || BigInt(c.offset) < BigInt(end.high)) throw new Error(`partition ${end.partition}: committed ${c?.offset}, end ${end.high}`);
   }
   return true;
 }
@@ -340,7 +344,7 @@ describe("S3 sink on the local stack", () => {
       { step: "initialize", name: "itSimulatedOutage" },
     );
     const jobC = `job-c-${run}`;
-    await sendResults([0, 1].map((i) => result(jobC, i)));
+    const [firstC] = await sendResults([0, 1].map((i) => result(jobC, i)));
     await sendJobEvents(jobC, 2);
     const groupId = `${prefix}sink-outage`;
     running.push(await startS3Sink(sinkCtx, fastSink(groupId)));
@@ -352,12 +356,10 @@ describe("S3 sink on the local stack", () => {
     expect(paused).toBe(true);
     await new Promise((r) => setTimeout(r, 3_000));
     const [committed] = await admin.fetchOffsets({ groupId, topics: [ctx.topics.results] });
-    const ends = await admin.fetchTopicOffsets(ctx.topics.results);
-    for (const end of ends) {
-      const c = committed?.partitions.find((p) => p.partition === end.partition);
-      // Nothing was written, so the partitions holding records have committed nothing at all.
-      if (end.high !== "0") expect(c?.offset).toBe("-1");
-    }
+    const c = committed?.partitions.find((p) => p.partition === firstC?.partition);
+    // Nothing could be written, so the commit has not passed job C's results. (A
+    // partition may move past leading bad records: they need no write.)
+    expect(BigInt(c?.offset ?? "-1")).toBeLessThanOrEqual(firstC?.offset ?? -1n);
     expect(await transcript(jobC)).toBeUndefined();
 
     outage = false;
