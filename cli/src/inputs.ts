@@ -30,7 +30,7 @@ export async function expandInputs(paths: string[]): Promise<ExpandResult> {
       continue;
     }
     const abs = resolve(p);
-    let info;
+    let info: Awaited<ReturnType<typeof stat>>;
     try {
       info = await stat(abs);
     } catch {
@@ -74,8 +74,10 @@ export function outputNames(inputs: MediaInputRef[]): string[] {
 
 /** Keeps readable names but never a path separator, control character or leading dot. */
 export function safeFileName(name: string): string {
-  const cleaned = name
-    .replace(/[\u0000-\u001f\u007f/\\]+/g, "_")
+  const cleaned = [...name]
+    .map((ch) => (ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f ? "_" : ch))
+    .join("")
+    .replace(/[/\\]+/g, "_")
     .replace(/^\.+/, "_")
     .slice(0, 200);
   return cleaned.length > 0 ? cleaned : "media";

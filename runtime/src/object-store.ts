@@ -12,6 +12,7 @@ import {
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
+  type ListObjectsV2CommandOutput,
 } from "@aws-sdk/client-s3";
 import { LOCAL_S3_CREDENTIALS, LOCAL_S3_ENDPOINT, type ConnectionConfig } from "./connection-config.ts";
 import { PipelineError } from "./errors.ts";
@@ -127,7 +128,7 @@ export class ObjectStore {
   async *list(prefix: string): AsyncGenerator<{ key: string; size: number }> {
     let token: string | undefined;
     do {
-      let page;
+      let page: ListObjectsV2CommandOutput;
       try {
         page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
       } catch (err) {

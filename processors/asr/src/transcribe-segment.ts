@@ -40,7 +40,7 @@ export async function loadSegmentAudio(segment: AudioSegment, deps: Pick<Transcr
 export async function transcribeSegment(segment: AudioSegment, engine: AsrEngine, deps: TranscribeDeps, signal?: AbortSignal): Promise<TranscribeOutcome> {
   const started = deps.now();
   const audio = await loadSegmentAudio(segment, deps);
-  let wav;
+  let wav: ReturnType<typeof parseWav>;
   try {
     wav = parseWav(audio);
   } catch (err) {
