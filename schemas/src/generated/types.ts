@@ -10,7 +10,8 @@ export interface JobEvent {
     | { "io.lingostream.events.JobRequested": JobRequested }
     | { "io.lingostream.events.JobSegmented": JobSegmented }
     | { "io.lingostream.events.JobCompleted": JobCompleted }
-    | { "io.lingostream.events.JobFailed": JobFailed };
+    | { "io.lingostream.events.JobFailed": JobFailed }
+    | { "io.lingostream.events.SegmentsReplayed": SegmentsReplayed };
 }
 
 /** A user asked for a media file to be transcribed. First event of every job. */
@@ -97,6 +98,24 @@ export interface JobFailed {
   eventTime: number;
 }
 
+/** An operator replayed dead-lettered segments of the job (lingostream replay): each was re-published to asr.segments with attempt + 1. A record of what was done, not a state change; readers that do not know it skip it. */
+export interface SegmentsReplayed {
+  /** Tenant that owns the job. */
+  tenant: string;
+  /** Job id, unique per tenant; also the message key. */
+  jobId: string;
+  /** Id of the replay run; one run may write several of these events (per job, and in chunks). */
+  replayId: string;
+  /** Segments of the job re-published by this event. */
+  segmentIds: string[];
+  /** Number of segments in segmentIds. */
+  count: number;
+  /** Instance id of the producer that wrote this event. */
+  producerId: string;
+  /** When the event happened, epoch milliseconds. */
+  eventTime: number;
+}
+
 /** Value of topic asr.segments (key: segmentId). One unit of ASR work: a time range of a job's media whose audio sits in the object store (claim check). */
 export interface AudioSegment {
   /** Tenant that owns the job. */
@@ -125,6 +144,8 @@ export interface AudioSegment {
   producerId: string;
   /** When the event happened, epoch milliseconds. */
   eventTime: number;
+  /** When this segment first failed, epoch milliseconds, carried across retries and replays; null until it has failed once. */
+  firstFailureTime: number | null;
 }
 
 /** Reference to an object-store blob plus what a reader needs to verify and decode it. */
