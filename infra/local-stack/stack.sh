@@ -4,13 +4,19 @@
 # an S3 API server (moto), each a plain background process.
 #
 #   stack.sh install        fetch and cache jars / venv (idempotent)
-#   stack.sh up             install if needed, start what is not running, wait, print env
-#   stack.sh status         say what is up; exit 0 only if everything is
-#   stack.sh down [--keep-data] stop what `up` started and delete its data
+#   stack.sh up [svc...]    install if needed, start what is not running, wait, print env
+#   stack.sh status [svc...] say what is up; exit 0 only if everything is
+#   stack.sh down [--keep-data] [svc...] stop what `up` started and delete its data
 #                           (--keep-data keeps Kafka's records and the registry's files)
 #
-# Progress and errors go to stderr; `up` prints only KEY=value lines on stdout:
+# svc is kafka, registry or s3; none means all three. Progress and errors go to
+# stderr; `up` prints only KEY=value lines on stdout:
 #   set -a; eval "$(infra/local-stack/stack.sh up)"; set +a
+# A second, private broker (tests that restart Kafka without touching the shared
+# one) is the same script with its own data dir and ports, and the shared cache:
+#   LINGOSTREAM_STACK_DIR=/tmp/k2 LINGOSTREAM_STACK_CACHE=.local-stack/cache \
+#   LINGOSTREAM_KAFKA_PORT=19092 LINGOSTREAM_KAFKA_CONTROLLER_PORT=19093 stack.sh up kafka
+#   ... stack.sh down --keep-data kafka; ... stack.sh up kafka   (a restart that keeps its logs)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -56,6 +62,8 @@ APICURIO_HOME="$CACHE_DIR/apicurio-registry-$APICURIO_VERSION"
 MOTO_VENV="$CACHE_DIR/moto-$MOTO_VERSION"
 
 SERVICES=(kafka registry s3)
+# The services a command acts on: the arguments after the command, or all of them.
+SELECTED=("${SERVICES[@]}")
 
 # ---------------------------------------------------------------- helpers
 say() { printf '[stack] %s\n' "$*" >&2; }
@@ -375,7 +383,7 @@ cmd_up() {
   mkdir -p "$RUN_DIR" "$LOG_DIR"
 
   # Check every port before starting anything, so a clash leaves nothing half-up.
-  for name in "${SERVICES[@]}"; do
+  for name in "${SELECTED[@]}"; do
     if pid="$(live_pid "$name")"; then
       say "$name: already running (pid $pid)"
       continue
@@ -400,7 +408,7 @@ cmd_up() {
   done
 
   deadline=$(( t0 / 1000000000 + START_TIMEOUT ))
-  for name in "${SERVICES[@]}"; do
+  for name in "${SELECTED[@]}"; do
     until ready "$name"; do
       if ! live_pid "$name" >/dev/null; then
         die "$name exited during start-up; see $(service_log "$name")"
@@ -412,7 +420,7 @@ cmd_up() {
     done
     say "$name: answering after $(since "$t0")"
   done
-  create_bucket
+  if selected s3; then create_bucket; fi
   print_env
 }
 
@@ -432,7 +440,7 @@ EOF
 
 cmd_status() {
   local name pid all_up=0 state address
-  for name in "${SERVICES[@]}"; do
+  for name in "${SELECTED[@]}"; do
     case "$name" in
       kafka) address="localhost:$KAFKA_PORT" ;;
       registry) address="http://localhost:$REGISTRY_PORT/apis/ccompat/v7" ;;
@@ -475,28 +483,46 @@ cmd_down() {
   # data goes with the processes unless --keep-data asks otherwise.
   local purge=1 i
   case "${1:-}" in
-    ""|--purge) ;;
-    --keep-data) purge=0 ;;
-    *) die "usage: stack.sh down [--keep-data]" ;;
+    --purge) shift ;;
+    --keep-data) purge=0; shift ;;
+    -*) die "usage: stack.sh down [--keep-data] [kafka|registry|s3 ...]" ;;
   esac
+  select_services "$@"
   # Reverse start order.
-  for (( i=${#SERVICES[@]}-1; i>=0; i-- )); do stop_service "${SERVICES[$i]}"; done
+  for (( i=${#SERVICES[@]}-1; i>=0; i-- )); do
+    if selected "${SERVICES[$i]}"; then stop_service "${SERVICES[$i]}"; fi
+  done
   if (( purge )); then
-    say "purging data in $STACK_DIR (the cache is kept)"
-    rm -rf "$KAFKA_DATA" "$REGISTRY_DATA" "$LOG_DIR" "$RUN_DIR"
+    say "purging data of ${SELECTED[*]} in $STACK_DIR (the cache is kept)"
+    if selected kafka; then rm -rf "$KAFKA_DATA"; fi
+    if selected registry; then rm -rf "$REGISTRY_DATA"; fi
+    # Logs and pid files are shared: they go only when the whole stack does.
+    if (( ${#SELECTED[@]} == ${#SERVICES[@]} )); then rm -rf "$LOG_DIR" "$RUN_DIR"; fi
   fi
   say "down"
 }
 
+# Restricts SELECTED to the services named (all when none are).
+select_services() {
+  local name
+  (( $# > 0 )) || return 0
+  for name in "$@"; do
+    [[ " ${SERVICES[*]} " == *" $name "* ]] || die "unknown service '$name'; choose from ${SERVICES[*]}"
+  done
+  SELECTED=("$@")
+}
+
+selected() { [[ " ${SELECTED[*]} " == *" $1 "* ]]; }
+
 usage() {
-  sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
 case "${1:-}" in
   install) cmd_install ;;
-  up) cmd_up ;;
-  status) cmd_status ;;
+  up) shift; select_services "$@"; cmd_up ;;
+  status) shift; select_services "$@"; cmd_status ;;
   down) shift; cmd_down "$@" ;;
   *) usage ;;
 esac

@@ -29,6 +29,7 @@ export function sampleSegment(): AudioSegment {
     inlineAudio: Buffer.from([82, 73, 70, 70, 0, 1, 2, 3]),
     producerId: "segmenter-7f3a",
     eventTime,
+    firstFailureTime: eventTime - 60_000,
   };
 }
 

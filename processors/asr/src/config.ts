@@ -15,6 +15,13 @@ export const asrSpec = {
   sessionTimeoutMs: int({ env: "LINGOSTREAM_ASR_SESSION_TIMEOUT_MS", doc: "Kafka consumer session timeout, ms", default: 30_000, min: 6000 }),
   heartbeatIntervalMs: int({ env: "LINGOSTREAM_ASR_HEARTBEAT_MS", doc: "heartbeat period while a segment is transcribed, ms", default: 3000, min: 100 }),
   maxSegmentBytes: bytes({ env: "LINGOSTREAM_ASR_MAX_SEGMENT_BYTES", doc: "largest segment audio accepted (larger is dead-lettered as oversize)", default: 16 * 1024 * 1024 }),
+  deterministicDelayMs: int({
+    env: "LINGOSTREAM_ASR_DETERMINISTIC_DELAY_MS",
+    doc: "simulated cost of the deterministic engine (benchmarks, fault tests) per second of audio, ms",
+    default: 0,
+    min: 0,
+    max: 60_000,
+  }),
   maxAttempts: int({ env: "LINGOSTREAM_ASR_MAX_ATTEMPTS", doc: "tries per segment for retryable failures before it is dead-lettered", default: 3, min: 1, max: 20 }),
   openaiBaseUrl: url({ env: "OPENAI_BASE_URL", doc: "OpenAI-compatible server for the openai engine", default: "https://api.openai.com" }),
   openaiApiKey: str({ env: "OPENAI_API_KEY", doc: "API key for the openai engine (never logged)", default: undefined, secret: true }),

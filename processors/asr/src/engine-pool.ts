@@ -25,6 +25,7 @@ export class EnginePool {
       ((name) =>
         createEngine(name, {
           openai: { baseUrl: config.openaiBaseUrl, apiKey: config.openaiApiKey, model: config.openaiModel },
+          deterministic: { delayMsPerAudioSecond: config.deterministicDelayMs },
         }));
   }
 

@@ -89,27 +89,38 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
   async function produceFailure(segment: AudioSegment | null, message: KafkaMessage, partition: number, err: unknown, attempt: number) {
     const failure = classifyFailure(err);
     const now = Date.now();
+    // Carried on the segment through every retry and replay, so the dead letter
+    // says when the trouble started, not just when it was given up on.
+    const firstFailureTime = segment?.firstFailureTime ?? now;
     // Retryable failures go back on the work queue as a new attempt instead of
-    // blocking this partition; past maxAttempts they become dead letters.
+    // blocking this partition; past maxAttempts they become dead letters. The
+    // re-publish is immediate: Kafka has no delayed delivery, and waiting here
+    // would hold an in-flight slot and the partition's commit. Backoff belongs
+    // in delay topics (one per delay, read by a consumer that pauses only
+    // that topic until its head is due), not in this loop.
     if (segment && failure.retryable && attempt < config.maxAttempts) {
-      const retried: AudioSegment = { ...segment, attempt: attempt + 1, producerId: ctx.instanceId, eventTime: now };
+      const retried: AudioSegment = { ...segment, attempt: attempt + 1, firstFailureTime, producerId: ctx.instanceId, eventTime: now };
       await producer.send({ topic, acks: -1, messages: [{ key: segment.segmentId, value: await ctx.serde.encode("segments", retried) }] });
       stats.retried++;
       metrics.failed.inc({ error_class: failure.errorClass, retryable: "true" });
-      logger.warn({ topic, partition, offset: message.offset, jobId: segment.jobId, segmentId: segment.segmentId, attempt, err: failure.message }, "segment failed, retrying as a new attempt");
+      logger.warn(
+        { topic, partition, offset: message.offset, jobId: segment.jobId, segmentId: segment.segmentId, attempt, maxAttempts: config.maxAttempts, errorClass: failure.errorClass, err: failure.message },
+        "segment failed, retrying as a new attempt",
+      );
       return;
     }
     const deadLetter: SegmentFailed = {
       tenant: segment?.tenant ?? "unknown",
       jobId: segment?.jobId ?? null,
       segmentId: segment?.segmentId ?? null,
-      segment,
+      // With firstFailureTime set, so a replay carries it on.
+      segment: segment ? { ...segment, firstFailureTime } : null,
       source: { topic, partition, offset: message.offset },
       errorClass: failure.errorClass,
       message: failure.message.slice(0, 2000),
       retryable: failure.retryable,
       attempt,
-      firstFailureTime: now,
+      firstFailureTime,
       lastFailureTime: now,
       workerId: ctx.instanceId,
       producerId: ctx.instanceId,
@@ -120,7 +131,7 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
     stats.failed++;
     metrics.failed.inc({ error_class: failure.errorClass, retryable: String(failure.retryable) });
     logger.error(
-      { topic, partition, offset: message.offset, jobId: segment?.jobId, segmentId: segment?.segmentId, errorClass: failure.errorClass, err: failure.message },
+      { topic, partition, offset: message.offset, jobId: segment?.jobId, segmentId: segment?.segmentId, attempt, errorClass: failure.errorClass, retryable: failure.retryable, err: failure.message },
       "segment dead-lettered",
     );
   }

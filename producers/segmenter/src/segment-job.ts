@@ -70,6 +70,7 @@ export async function segmentJob(ctx: ServiceContext, job: JobRequested, options
       inlineAudio: wav.byteLength <= config.inlineAudioBytes ? wav : null,
       producerId: ctx.instanceId,
       eventTime: Date.now(),
+      firstFailureTime: null,
     };
     await producer.send({
       topic: ctx.topics.segments,

@@ -4,7 +4,7 @@
 // JobSegmented is durable.
 
 import type { EachBatchPayload } from "kafkajs";
-import { readableMediaInput, type RunningService, type ServiceContext } from "@lingostream/runtime";
+import { assertValidId, readableMediaInput, type RunningService, type ServiceContext } from "@lingostream/runtime";
 import { jobEventValue, readJobEvent, type JobRequested } from "@lingostream/schemas";
 import type { SegmenterConfig } from "./config.ts";
 import { segmentJob } from "./segment-job.ts";
@@ -33,6 +33,9 @@ export async function startSegmenter(ctx: ServiceContext, options: SegmenterServ
     const log = logger.child({ ...where, jobId: job.jobId, tenant: job.tenant });
     const started = Date.now();
     try {
+      // Ids become object keys; a hostile one ends its job (JobFailed, invalid-id) before any media is touched.
+      assertValidId("tenant", job.tenant);
+      assertValidId("job id", job.jobId);
       const input = await readableMediaInput(job.source, ctx.store);
       const result = await segmentJob(ctx, job, {
         config: options.config,

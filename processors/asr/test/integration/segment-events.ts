@@ -23,6 +23,7 @@ export async function publishSegment(ctx: ServiceContext, jobId: string, index: 
     inlineAudio: null,
     producerId: "test",
     eventTime: Date.now(),
+    firstFailureTime: null,
     ...overrides,
   };
   await ctx.serde.register("segments");

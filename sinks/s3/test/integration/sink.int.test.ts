@@ -107,6 +107,7 @@ function deadLetter(jobId: string, index: number): SegmentFailed {
       inlineAudio: null,
       producerId: "it-segmenter",
       eventTime: 1,
+      firstFailureTime: null,
     },
     source: { topic: ctx.topics.segments, partition: 0, offset: "0" },
     errorClass: "engine",

@@ -1,0 +1,13 @@
+import { createEngine } from "@lingostream/asr";
+import { LONG_TEXT, synthesizeSpeech, loadWavAudio } from "@lingostream/testkit";
+import { wordErrorRate } from "@lingostream/runtime";
+const t0 = performance.now();
+const s = await synthesizeSpeech(LONG_TEXT.text, "/tmp/bench-long.wav");
+console.log("synth", s.durationSeconds, performance.now() - t0);
+const audio = await loadWavAudio("/tmp/bench-long.wav");
+const e = createEngine("pocketsphinx");
+const t1 = performance.now();
+const r = await e.transcribe(audio, { language: "en" });
+const ms = performance.now() - t1;
+console.log("whole", ms, "rtf", ms / 1000 / s.durationSeconds, wordErrorRate(LONG_TEXT.text, r.text));
+await e.close();
