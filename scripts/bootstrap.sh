@@ -4,6 +4,8 @@
 
 LINGOSTREAM_ROOT="${LINGOSTREAM_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 LINGOSTREAM_TOOLS="${LINGOSTREAM_TOOLS:-$LINGOSTREAM_ROOT/.tools}"
+# Turbo would try to send telemetry; these machines have no internet.
+export TURBO_TELEMETRY_DISABLED=1
 NODE_MIN_MAJOR=22
 NODE_WANTED=24
 
