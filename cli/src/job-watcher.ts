@@ -4,7 +4,7 @@
 // every event of these jobs and none of the topics' older history.
 
 import type { Admin, Consumer } from "kafkajs";
-import type { ServiceContext } from "@lingostream/runtime";
+import { fetchTopicOffsetsRetrying, type ServiceContext } from "@lingostream/runtime";
 import { readJobEvent, type JobCompleted, type SegmentFailed, type SegmentTranscribed } from "@lingostream/schemas";
 
 export interface WatchedJob {
@@ -33,7 +33,7 @@ export class JobWatcher {
   async mark(admin: Admin): Promise<void> {
     const topics = [this.ctx.topics.jobs, this.ctx.topics.results, this.ctx.topics.segmentsFailed];
     for (const topic of topics) {
-      const offsets = await admin.fetchTopicOffsets(topic);
+      const offsets = await fetchTopicOffsetsRetrying(admin, topic);
       this.starts.set(topic, offsets.map((o) => ({ partition: o.partition, offset: o.offset })));
     }
   }

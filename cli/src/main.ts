@@ -2,7 +2,12 @@
 
 import { Command, CommanderError } from "commander";
 import { isPipelineError } from "@lingostream/runtime";
+import { registerBenchCommand } from "./commands/bench.ts";
+import { registerFailedCommands } from "./commands/failed.ts";
+import { registerPressureCommands } from "./commands/pressure.ts";
+import { registerReplayCommand } from "./commands/replay.ts";
 import { registerStackCommands } from "./commands/stack.ts";
+import { registerStatusCommand } from "./commands/status.ts";
 import { registerTopicsCommands } from "./commands/topics.ts";
 import { registerTestCommand } from "./commands/test.ts";
 import { registerTranscribeCommand } from "./commands/transcribe.ts";
@@ -18,6 +23,11 @@ registerWorkerCommand(program);
 registerStackCommands(program);
 registerTopicsCommands(program);
 registerTestCommand(program);
+registerFailedCommands(program);
+registerReplayCommand(program);
+registerPressureCommands(program);
+registerStatusCommand(program);
+registerBenchCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,7 +1,7 @@
 // Starts the long-lived services a process runs, from one environment.
 
 import { loadConfig, loadMemoryConfig, type Env, type RunningService, type ServiceContext } from "@lingostream/runtime";
-import { asrSpec, startAsrProcessor } from "@lingostream/asr";
+import { asrSpec, startAsrProcessor, type AsrProcessorOptions, type EngineFactory } from "@lingostream/asr";
 import { segmenterSpec, startSegmenter } from "@lingostream/segmenter";
 import { loadSinkConfig, resultQuotaBytes, startS3Sink } from "@lingostream/sink-s3";
 import { startPressureMonitor } from "@lingostream/pressure-monitor";
@@ -29,7 +29,14 @@ export function loadServiceConfigs(env: Env) {
   return { asr: asr!, segmenter: segmenter!, sink: sink!, memory: memory! };
 }
 
-export async function startServices(ctx: ServiceContext, roles: readonly Role[], env: Env): Promise<RunningService[]> {
+export interface ServiceOverrides {
+  /** Builds the ASR engines instead of the configured ones (tests inject engines with known output). */
+  engineFactory?: EngineFactory;
+  /** Told when the ASR processor pauses or resumes for memory pressure (tests and benchmarks time it). */
+  onAsrPauseChange?: AsrProcessorOptions["onPauseChange"];
+}
+
+export async function startServices(ctx: ServiceContext, roles: readonly Role[], env: Env, overrides: ServiceOverrides = {}): Promise<RunningService[]> {
   const configs = loadServiceConfigs(env);
   const started: RunningService[] = [];
   let memory: WorkerMemory | undefined;
@@ -46,7 +53,10 @@ export async function startServices(ctx: ServiceContext, roles: readonly Role[],
         const quota = env.LINGOSTREAM_SINK_MAX_BUFFER_BYTES ? configs.sink.maxBufferBytes : resultQuotaBytes(memory!.effectiveLimitBytes);
         started.push(await startS3Sink(ctx, { ...configs.sink, maxBufferBytes: quota }));
       }
-      if (role === "asr") started.push(await startAsrProcessor(ctx, { config: configs.asr, backpressure: memory!.backpressure }));
+      if (role === "asr") {
+        const { backpressure, handles } = memory!;
+        started.push(await startAsrProcessor(ctx, { config: configs.asr, backpressure, handles, engineFactory: overrides.engineFactory, onPauseChange: overrides.onAsrPauseChange }));
+      }
       if (role === "segmenter") {
         const gate = memory!;
         const stopping = new AbortController();

@@ -1,8 +1,10 @@
 // One memory governor per worker process: fed by its own sampling and by the
 // pressure topic, read by the ASR processor (pause, fewer in flight) and the
-// segmenter (no new cuts under HIGH or CRITICAL).
+// segmenter (no new cuts under HIGH or CRITICAL). Also the process's one audio
+// handle registry, whose leak counter is a metric.
 
 import {
+  HandleRegistry,
   MemorySampler,
   PressureGovernor,
   computeUsage,
@@ -20,6 +22,8 @@ import type { Backpressure } from "@lingostream/asr";
 export interface WorkerMemory {
   governor: PressureGovernor;
   backpressure: Backpressure;
+  /** Owns every audio buffer of this process; live and leaked counts are metrics. */
+  handles: HandleRegistry;
   /** Resolves once the level allows new work; what the segmenter awaits before each cut. */
   whenAccepting(signal: AbortSignal): Promise<void>;
   effectiveLimitBytes: number;
@@ -34,6 +38,8 @@ export async function startWorkerMemory(ctx: ServiceContext, memory: MemoryConfi
     maxInFlight,
     thresholds: thresholdsOf(memory),
     usage: { limitOverrideBytes: usage.limitOverrideBytes, minFreeRatio: usage.minFreeRatio, minFreeFloorBytes: usage.minFreeFloorBytes },
+    // In process scope the limit is each process's budget; the machine is still held to its own limit.
+    hostUsage: memory.scope === "process" ? { minFreeRatio: usage.minFreeRatio, minFreeFloorBytes: usage.minFreeFloorBytes } : undefined,
     heartbeatIntervalMs: memory.pressureIntervalMs,
     onError: (err, hook) => logger.error({ err: String(err), hook }, "memory hook failed"),
   });
@@ -41,15 +47,25 @@ export async function startWorkerMemory(ctx: ServiceContext, memory: MemoryConfi
   governor.observeLocal(first);
   const effectiveLimitBytes = computeUsage(first, usage).limitBytes;
   governor.onChange((state, previous) => logger.warn({ level: state.level, previous: previous.level, paused: state.paused, maxInFlight: state.maxInFlight }, "memory level changed"));
-  registerMemoryMetrics(ctx.metrics, "worker", { governor });
+  const handles = new HandleRegistry({
+    onLeak: (leak) => logger.error({ ...leak }, "audio handle garbage-collected without release: a code path forgot to release it"),
+  });
+  registerMemoryMetrics(ctx.metrics, "worker", { governor, handles });
   const sampling = startLocalSampling({ governor, sampler, intervalMs: memory.pressureIntervalMs, onError: (err) => logger.warn({ err: String(err) }, "memory sample failed") });
   const subscriber = await startPressureSubscriber(ctx, governor, { waitForCatchUp: false });
   const backpressure = governorBackpressure(governor);
   return {
     governor,
     backpressure,
+    handles,
     effectiveLimitBytes,
-    whenAccepting: (signal) => backpressure.waitUntilResumed(signal),
+    async whenAccepting(signal) {
+      if (!governor.tick().paused) return;
+      const level = governor.state.level;
+      logger.warn({ level }, "memory pressure: holding the next segment cut until it eases");
+      await backpressure.waitUntilResumed(signal);
+      logger.info({ level: governor.state.level, was: level }, "memory pressure eased: segment cutting resumed");
+    },
     async stop() {
       await sampling.stop();
       await subscriber.stop();

@@ -6,8 +6,24 @@ import { logLevel as KafkaLogLevel, type logCreator } from "kafkajs";
 
 export type { Logger };
 
-/** Secrets that must never reach a log line, wherever they sit in a record. */
-const REDACT = ["password", "*.password", "*.*.password", "secretAccessKey", "*.secretAccessKey", "sasl", "*.sasl", "authorization", "*.authorization"];
+/**
+ * Keys whose values must never reach a log line: generic names and the config
+ * fields that hold secrets (a whole config logged by mistake stays safe). Pino
+ * matches fixed depths, so each is covered at the top and two levels down.
+ */
+const SECRET_KEYS = [
+  "password",
+  "secretAccessKey",
+  "sessionToken",
+  "apiKey",
+  "sasl",
+  "authorization",
+  "kafkaSaslPassword",
+  "registryPassword",
+  "s3SecretAccessKey",
+  "openaiApiKey",
+];
+const REDACT = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
 
 export function createLogger(options: { level?: string; name?: string; destination?: NodeJS.WritableStream } = {}): Logger {
   return pino(

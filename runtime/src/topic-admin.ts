@@ -4,6 +4,7 @@
 import { readFile } from "node:fs/promises";
 import kafkajs, { type Admin, type ITopicConfig } from "kafkajs";
 import type { TopicKey } from "@lingostream/schemas";
+import { retry, type RetryPolicy } from "./retry.ts";
 
 // kafkajs is CommonJS: Node's ESM loader sees only some of its named exports.
 const { ConfigResourceTypes } = kafkajs;
@@ -98,4 +99,17 @@ export async function deleteTopicsWithPrefix(admin: Admin, prefix: string): Prom
   if (!prefix) throw new Error("refusing to delete topics without a prefix");
   const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
   if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
+}
+
+/**
+ * admin.fetchTopicOffsets, retrying what kafkajs gives up on at once: a topic
+ * created moments ago answers NOT_LEADER (retriable) until its leader is in
+ * place, which a worker or watcher started right after `topics apply` meets.
+ */
+export function fetchTopicOffsetsRetrying(
+  admin: Admin,
+  topic: string,
+  policy: RetryPolicy = { retries: 6, minDelayMs: 100, maxDelayMs: 2000, factor: 2 },
+): ReturnType<Admin["fetchTopicOffsets"]> {
+  return retry(() => admin.fetchTopicOffsets(topic), policy, { isRetriable: (err) => (err as { retriable?: unknown })?.retriable === true });
 }

@@ -45,6 +45,32 @@ export class EnginePool {
     return { engine: leased, release: () => list.push(leased) };
   }
 
+  /** Engines waiting for work, across all names. */
+  get idleCount(): number {
+    let n = 0;
+    for (const list of this.idle.values()) n += list.length;
+    return n;
+  }
+
+  /**
+   * Memory cleanup: closes idle engines beyond `keep`, least recently used first
+   * (a PocketSphinx decoder holds its model). Engines in use are untouched; a
+   * closed slot is rebuilt by the next acquire. Returns how many were closed.
+   */
+  async closeIdle(keep = 0): Promise<number> {
+    let excess = Math.max(0, this.idleCount - keep);
+    const closing: AsrEngine[] = [];
+    for (const list of this.idle.values()) {
+      // release() appends and acquire() pops, so the front holds the longest idle.
+      const taken = list.splice(0, Math.min(excess, list.length));
+      excess -= taken.length;
+      closing.push(...taken);
+    }
+    for (const engine of closing) this.all.splice(this.all.indexOf(engine), 1);
+    await Promise.allSettled(closing.map((e) => e.close()));
+    return closing.length;
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled(this.all.map((e) => e.close()));
     this.all.length = 0;

@@ -9,6 +9,9 @@ export interface AsrMetrics {
   latency: Histogram<"engine">;
   inFlight: Gauge;
   paused: Gauge;
+  pauses: Counter<"level">;
+  resumes: Counter;
+  refused: Counter;
   realTimeFactor: Histogram<"engine">;
 }
 
@@ -26,6 +29,9 @@ export function createAsrMetrics(registry: Registry): AsrMetrics {
     }),
     inFlight: new Gauge({ name: "lingostream_asr_segments_in_flight", help: "segments being transcribed now", registers: [registry] }),
     paused: new Gauge({ name: "lingostream_asr_paused", help: "1 while consumption is paused by memory pressure", registers: [registry] }),
+    pauses: new Counter({ name: "lingostream_asr_pauses_total", help: "times consumption was paused by memory pressure, by the level that paused it", labelNames: ["level"], registers: [registry] }),
+    resumes: new Counter({ name: "lingostream_asr_resumes_total", help: "times consumption resumed after memory pressure eased", registers: [registry] }),
+    refused: new Counter({ name: "lingostream_asr_segments_refused_total", help: "segments handed back by the local memory check (fetched again later)", registers: [registry] }),
     realTimeFactor: new Histogram({
       name: "lingostream_asr_real_time_factor",
       help: "engine seconds per second of audio",

@@ -10,7 +10,7 @@
 // in-flight segment behind one transactional producer per worker.
 
 import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from "kafkajs";
-import { PipelineError, assertValidId, type RunningService, type ServiceContext } from "@lingostream/runtime";
+import { BufferPool, HandleRegistry, PipelineError, assertValidId, registerMemoryMetrics, type RunningService, type ServiceContext } from "@lingostream/runtime";
 import type { AudioSegment, SegmentFailed } from "@lingostream/schemas";
 import type { AsrConfig } from "./config.ts";
 import { fullSpeed, type Backpressure } from "./backpressure.ts";
@@ -27,6 +27,10 @@ export interface AsrProcessorOptions {
   backpressure?: Backpressure;
   /** Called after each segment is settled (transcribed or dead-lettered). */
   onSettled?: (outcome: { segmentId: string; ok: boolean }) => void;
+  /** The process's audio handle registry (one per process; default a registry of the processor's own). */
+  handles?: HandleRegistry;
+  /** Called as consumption is paused or resumed for memory pressure; benchmarks and tests time it. */
+  onPauseChange?: (event: { paused: boolean; level: string; time: number }) => void;
 }
 
 /** A segment refused by the local memory check; it stays uncommitted and is fetched again. */
@@ -42,6 +46,12 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
   const metrics = createAsrMetrics(ctx.metrics);
   const backpressure = options.backpressure ?? fullSpeed;
   const engines = new EnginePool(config, options.engineFactory);
+  const handles = options.handles ?? new HandleRegistry();
+  // Room for every segment in flight at its largest, so acquiring never waits
+  // while the in-flight limit holds; idle buffers are kept for reuse up to a quarter.
+  const audioPool = new BufferPool({ maxBytes: config.maxInFlight * config.maxSegmentBytes, registry: handles });
+  // A registry handed in is the process's, and whoever made it reports it.
+  registerMemoryMetrics(ctx.metrics, "asr", { pool: audioPool, handles: options.handles ? undefined : handles });
   const stats = { transcribed: 0, failed: 0, retried: 0, malformed: 0, groupJoins: 0 };
   const stopping = new AbortController();
   const topic = ctx.topics.segments;
@@ -63,22 +73,45 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
   await consumer.subscribe({ topic, fromBeginning: true });
 
   let paused = false;
-  const syncPause = () => {
-    // kafkajs pause() only stops the next fetch; messages of the batch in hand
-    // are left unresolved below, so they are fetched again after resume().
+  let inFlightNow = 0;
+  const levelNow = () => backpressure.level?.() ?? "unknown";
+  /**
+   * Brings the consumer in line with the governor; true while it must stay paused.
+   * Called on every level change (so an idle consumer pauses at once, not at its
+   * next batch) and before each segment of a batch. kafkajs pause() only stops
+   * the next fetch: the rest of the batch in hand is left unresolved by the
+   * loop below, so kafkajs fetches it again after resume() and nothing is lost.
+   */
+  const syncPause = (): boolean => {
     const want = backpressure.paused();
+    // Idempotent, and repeated on purpose: a consumer kafkajs restarts after a
+    // crash forgets its pauses (and refuses them while restarting; the check
+    // before each segment holds the work back meanwhile).
+    if (want && !stopping.signal.aborted) {
+      try {
+        consumer.pause([{ topic }]);
+      } catch (err) {
+        logger.debug({ err: String(err) }, "consumer not running; pause applies from its next batch");
+      }
+    }
     if (want && !paused) {
-      consumer.pause([{ topic }]);
       paused = true;
+      const level = levelNow();
       metrics.paused.set(1);
-      logger.warn({ topic }, "memory pressure: consumption paused");
+      metrics.pauses.inc({ level });
+      logger.warn({ topic, level, inFlight: inFlightNow }, "memory pressure: consumption paused; finishing the segments in flight");
+      options.onPauseChange?.({ paused: true, level, time: Date.now() });
       void backpressure.waitUntilResumed(stopping.signal).then(
         () => {
           if (stopping.signal.aborted) return;
+          // Resumes only once the governor left HIGH with hysteresis, so this does not flap.
           consumer.resume([{ topic }]);
           paused = false;
           metrics.paused.set(0);
-          logger.info({ topic }, "memory pressure eased: consumption resumed");
+          metrics.resumes.inc();
+          const level = levelNow();
+          logger.info({ topic, level }, "memory pressure eased: consumption resumed");
+          options.onPauseChange?.({ paused: false, level, time: Date.now() });
         },
         () => {},
       );
@@ -155,14 +188,19 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
       return;
     }
     // The local check: the topic may be stale or slow, this process's own memory is not.
-    if (!backpressure.admit(segment.claimCheck.byteSize)) throw new NotAdmitted(segment.segmentId);
+    if (!backpressure.admit(segment.claimCheck.byteSize)) {
+      metrics.refused.inc();
+      throw new NotAdmitted(segment.segmentId);
+    }
     const timer = metrics.latency.startTimer({ engine: segment.engine || config.engine });
     metrics.inFlight.inc();
+    inFlightNow++;
     let engine: LeasedEngine | undefined;
     try {
       engine = await engines.acquire(segment.engine || config.engine);
       const outcome = await transcribeSegment(segment, engine.engine, {
         store: ctx.store,
+        pool: audioPool,
         maxSegmentBytes: config.maxSegmentBytes,
         timeoutMs: config.segmentTimeoutMs,
         producerId: ctx.instanceId,
@@ -186,6 +224,7 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
     } finally {
       engine?.release();
       metrics.inFlight.dec();
+      inFlightNow--;
       timer();
     }
   }
@@ -208,7 +247,8 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
         if (!isRunning() || isStale() || stopping.signal.aborted || fatal !== undefined || handedBack) break;
         if (syncPause()) break;
         while (inFlight.size >= Math.max(1, backpressure.maxInFlight(config.maxInFlight)) && fatal === undefined) await Promise.race(inFlight);
-        if (fatal !== undefined || syncPause()) break;
+        // The level may have risen, or a segment been refused, while waiting for a slot.
+        if (fatal !== undefined || handedBack || syncPause()) break;
         order.start(message.offset);
         const work: Promise<void> = handle(message, batch.partition)
           .then(async () => {
@@ -228,9 +268,19 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
     }
     // The failed segment's offset stays unresolved, so kafkajs retries the batch from it.
     if (fatal !== undefined) throw fatal;
-    if (handedBack) {
+    // A refusal because the level rose is already a consumer pause; one for this
+    // process's own memory is not, so wait a while before the batch is fetched again.
+    if (handedBack && !syncPause()) {
       logger.warn({ topic: batch.topic, partition: batch.partition }, "segment refused by the local memory check; retrying after a pause");
-      await new Promise((r) => setTimeout(r, config.heartbeatIntervalMs));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, config.heartbeatIntervalMs);
+        function done() {
+          clearTimeout(timer);
+          stopping.signal.removeEventListener("abort", done);
+          resolve();
+        }
+        stopping.signal.addEventListener("abort", done, { once: true });
+      });
     }
   }
 
@@ -238,6 +288,23 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
     stats.groupJoins++;
   });
   await consumer.run({ eachBatch, eachBatchAutoResolve: false, autoCommit: false, partitionsConsumedConcurrently: 1 });
+
+  // Memory pressure: pause as the level rises rather than at the next batch;
+  // give back what can be rebuilt at MODERATE and everything idle at CRITICAL.
+  const releaseIdle = async (keepEngines: number) => {
+    const freedBytes = audioPool.drain();
+    const closedEngines = await engines.closeIdle(keepEngines);
+    logger.info({ freedBytes, closedEngines, keepEngines }, "memory cleanup: released idle audio buffers and engines");
+  };
+  const unsubscribe = [
+    backpressure.onChange?.((change) => {
+      logger.debug({ level: change.level, previous: change.previous, maxInFlight: backpressure.maxInFlight(config.maxInFlight) }, "memory level changed");
+      syncPause();
+    }),
+    backpressure.onCleanup?.(() => releaseIdle(backpressure.maxInFlight(config.maxInFlight))),
+    backpressure.onEmergency?.(() => releaseIdle(0)),
+  ];
+  syncPause();
 
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
@@ -254,11 +321,13 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
     stop() {
       stopped ??= (async () => {
         stopping.abort();
+        for (const off of unsubscribe) off?.();
         // stop() waits for the batch in hand: in-flight segments finish and commit.
         await consumer.stop();
         await consumer.disconnect();
         await producer.disconnect();
         await engines.close();
+        audioPool.drain();
         resolveDone();
         logger.info(stats, "asr processor stopped");
       })();

@@ -1,14 +1,19 @@
 // One segment's work, free of Kafka: fetch the claim-checked audio, verify it,
 // transcribe, sanitize, shift to media time. Throws on failure; the processor
-// turns failures into dead letters.
+// turns failures into dead letters. The audio lives in a buffer of a bounded
+// pool, owned by a handle that goes back on every path, errors and aborts included.
 
-import { PipelineError, parseWav, sha256Hex, type ObjectStore } from "@lingostream/runtime";
+import { createHash, type Hash } from "node:crypto";
+import { addAbortSignal, type Readable } from "node:stream";
+import { PipelineError, parseWav, type BufferHandle, type BufferPool, type ObjectStore } from "@lingostream/runtime";
 import type { AudioSegment, SegmentTranscribed } from "@lingostream/schemas";
 import type { AsrEngine } from "./engines/engine.ts";
 import { sanitizeWords, shiftWords } from "./sanitize.ts";
 
 export interface TranscribeDeps {
-  store: ObjectStore;
+  store: Pick<ObjectStore, "bucket" | "getStream" | "classify">;
+  /** Where segment audio lives while it is worked on; bounds audio memory per process. */
+  pool: BufferPool;
   maxSegmentBytes: number;
   timeoutMs: number;
   producerId: string;
@@ -21,34 +26,90 @@ export interface TranscribeOutcome {
   engineMs: number;
 }
 
-/** Loads the segment's audio: inline bytes when present, else the claim check; verified either way. */
-export async function loadSegmentAudio(segment: AudioSegment, deps: Pick<TranscribeDeps, "store" | "maxSegmentBytes">): Promise<Buffer> {
+/**
+ * Loads the segment's audio into a pooled buffer: inline bytes when present,
+ * else the claim check; size and sha256 verified either way. The caller owns
+ * the returned handle; on failure nothing stays held.
+ */
+export async function loadSegmentAudio(
+  segment: AudioSegment,
+  deps: Pick<TranscribeDeps, "store" | "pool" | "maxSegmentBytes">,
+  signal?: AbortSignal,
+): Promise<BufferHandle> {
   const check = segment.claimCheck;
   if (check.byteSize > deps.maxSegmentBytes) {
     throw new PipelineError("oversize", `segment ${segment.segmentId} audio is ${check.byteSize} bytes, over the limit of ${deps.maxSegmentBytes}`);
   }
+  if (!(Number.isSafeInteger(check.byteSize) && check.byteSize > 0)) {
+    throw new PipelineError("corrupt", `segment ${segment.segmentId} claims ${check.byteSize} bytes of audio`);
+  }
   if (check.bucket !== deps.store.bucket) {
     throw new PipelineError("corrupt", `segment ${segment.segmentId} points at bucket ${check.bucket}, this worker reads ${deps.store.bucket}`);
   }
-  const audio = segment.inlineAudio ?? (await deps.store.get(check.key, deps.maxSegmentBytes));
-  if (audio.byteLength !== check.byteSize || sha256Hex(audio) !== check.sha256) {
-    throw new PipelineError("checksum-mismatch", `segment ${segment.segmentId} audio at ${check.key} does not match its claim check (size or sha256 differ)`);
+  const handle = await deps.pool.acquire(check.byteSize, { signal, label: segment.segmentId });
+  try {
+    const hash = createHash("sha256");
+    const written = segment.inlineAudio
+      ? copyInto(handle.buffer, 0, segment.inlineAudio, hash)
+      : await download(deps.store, check.key, deps.maxSegmentBytes, handle.buffer, hash, signal);
+    if (written !== check.byteSize || hash.digest("hex") !== check.sha256) {
+      throw new PipelineError("checksum-mismatch", `segment ${segment.segmentId} audio at ${check.key} does not match its claim check (size or sha256 differ)`);
+    }
+    return handle;
+  } catch (err) {
+    handle.release();
+    throw err;
   }
-  return audio;
+}
+
+/** Copies as much of `chunk` as fits; returns the offset after it, or past the end when it did not fit (a size mismatch). */
+function copyInto(target: Buffer, offset: number, chunk: Uint8Array, hash: Hash): number {
+  if (offset + chunk.byteLength > target.byteLength) return target.byteLength + 1;
+  target.set(chunk, offset);
+  hash.update(chunk);
+  return offset + chunk.byteLength;
+}
+
+/** Streams the object into `target`, hashing as it goes; stops at the first byte past the claimed size. */
+async function download(
+  store: TranscribeDeps["store"],
+  key: string,
+  maxBytes: number,
+  target: Buffer,
+  hash: Hash,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  const stream: Readable = await store.getStream(key, maxBytes);
+  if (signal) addAbortSignal(signal, stream);
+  let written = 0;
+  try {
+    for await (const chunk of stream) {
+      written = copyInto(target, written, chunk as Buffer, hash);
+      if (written > target.byteLength) break;
+    }
+  } catch (err) {
+    if ((err as Error).name === "AbortError") throw new PipelineError("aborted", `download of ${key} aborted`, { cause: err });
+    throw store.classify(err, key);
+  } finally {
+    // A break or throw leaves the body half read; the socket goes back only once it is destroyed.
+    stream.destroy();
+  }
+  return written;
 }
 
 export async function transcribeSegment(segment: AudioSegment, engine: AsrEngine, deps: TranscribeDeps, signal?: AbortSignal): Promise<TranscribeOutcome> {
   const started = deps.now();
-  const audio = await loadSegmentAudio(segment, deps);
+  using audio = await loadSegmentAudio(segment, deps, signal);
   let wav: ReturnType<typeof parseWav>;
   try {
-    wav = parseWav(audio);
+    wav = parseWav(audio.buffer);
   } catch (err) {
     throw new PipelineError("decode", `segment ${segment.segmentId}: ${(err as Error).message}`, { cause: err });
   }
   if (wav.channels !== 1) throw new PipelineError("decode", `segment ${segment.segmentId} has ${wav.channels} channels; mono expected`);
   const timeout = AbortSignal.timeout(deps.timeoutMs);
   const engineStarted = deps.now();
+  // wav.pcm is a view into the pooled buffer: nothing may keep it past this function.
   const result = await engine.transcribe(
     { pcm: wav.pcm, sampleRate: wav.sampleRate },
     { language: segment.language, signal: signal ? AbortSignal.any([signal, timeout]) : timeout },

@@ -92,3 +92,22 @@ describe("startLocalSampling", () => {
     expect(calls).toBe(after);
   });
 });
+
+describe("governorBackpressure hooks", () => {
+  it("reports level changes as they happen and runs cleanup and emergency hooks until unsubscribed", () => {
+    now = 0;
+    const g = newGovernor();
+    const bp = governorBackpressure(g);
+    const seen: string[] = [];
+    const offChange = bp.onChange((c) => seen.push(`${c.previous}->${c.level}${c.paused ? " paused" : ""}`));
+    const offCleanup = bp.onCleanup(() => void seen.push("cleanup"));
+    bp.onEmergency(() => void seen.push("emergency"));
+    g.observeRemote(signal("MODERATE"));
+    g.observeRemote({ ...signal("CRITICAL"), eventTime: 1 });
+    offChange();
+    offCleanup();
+    g.forgetRemote("h");
+    g.observeRemote({ ...signal("MODERATE"), eventTime: 2 });
+    expect(seen).toEqual(["LOW->MODERATE", "cleanup", "MODERATE->CRITICAL paused", "emergency"]);
+  });
+});

@@ -180,6 +180,17 @@ describe("PressureGovernor", () => {
     expect(g.admit(2.3 * GiB)).toMatchObject({ admitted: false, reason: "would-exceed" });
   });
 
+  it("in process scope holds the process to the operator's budget and the host to the machine's limit", () => {
+    const budget = { minFreeRatio: 0, minFreeFloorBytes: 0, limitOverrideBytes: GiB };
+    const { g } = governor({ usage: budget, hostUsage: { minFreeRatio: 0, minFreeFloorBytes: 0 } });
+    // The machine uses 5 GiB of 10, far over the 1 GiB budget; this process holds 0.5 GiB of it.
+    expect(g.observeLocal(local(0.5, 0.5 * GiB)).level).toBe("LOW");
+    expect(g.observeLocal(local(0.5, 0.85 * GiB)).level).toBe("HIGH");
+    // The same budget applied to the host view too would read the machine as CRITICAL.
+    const { g: both } = governor({ usage: budget });
+    expect(both.observeLocal(local(0.5, 0.5 * GiB)).level).toBe("CRITICAL");
+  });
+
   it("refuses all new work while paused", () => {
     const { g } = governor();
     g.observeRemote(remote("HIGH"));

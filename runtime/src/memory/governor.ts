@@ -54,6 +54,12 @@ export interface GovernorOptions {
   thresholds?: PressureThresholds;
   /** Limit override and minimum free, applied to both local views. */
   usage?: Omit<UsageOptions, "scope">;
+  /**
+   * Options of the host view where they differ from `usage`. In process scope the
+   * override is a per-process budget: measured against the whole machine it would
+   * read as CRITICAL whenever the machine uses more than one process may.
+   */
+  hostUsage?: Omit<UsageOptions, "scope">;
   /** Heartbeat interval assumed for signals that do not state theirs, ms. */
   heartbeatIntervalMs: number;
   /** A remote signal is stale after this many of its heartbeat intervals (default 3); then local sampling decides. */
@@ -89,6 +95,7 @@ export class PressureGovernor {
   private readonly maxInFlight: number;
   private readonly thresholds: PressureThresholds;
   private readonly usageOptions: Omit<UsageOptions, "scope">;
+  private readonly hostUsageOptions: Omit<UsageOptions, "scope">;
   private readonly heartbeatIntervalMs: number;
   private readonly staleAfterIntervals: number;
   private readonly maxClockSkewMs: number;
@@ -120,6 +127,7 @@ export class PressureGovernor {
     this.maxInFlight = options.maxInFlight;
     this.thresholds = options.thresholds ?? defaultThresholds;
     this.usageOptions = options.usage ?? defaultUsageOptions;
+    this.hostUsageOptions = options.hostUsage ?? this.usageOptions;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs;
     this.staleAfterIntervals = options.staleAfterIntervals ?? 3;
     this.maxClockSkewMs = options.maxClockSkewMs ?? 5000;
@@ -138,7 +146,7 @@ export class PressureGovernor {
 
   /** This process's own sample: decides alone when no remote signal is fresh. */
   observeLocal(sample: MemorySample): GovernorState {
-    this.hostUsage = computeUsage(sample, { ...this.usageOptions, scope: "host" });
+    this.hostUsage = computeUsage(sample, { ...this.hostUsageOptions, scope: "host" });
     this.processUsage = computeUsage(sample, { ...this.usageOptions, scope: "process" });
     this.hostLevel = classify(this.hostUsage, this.hostLevel, this.thresholds);
     this.processLevel = classify(this.processUsage, this.processLevel, this.thresholds);

@@ -8,6 +8,7 @@ import type { Decoded } from "@lingostream/schemas";
 import { Counter, type Registry } from "prom-client";
 import type { Logger } from "../logger.ts";
 import { classifyKafkaError } from "../kafka.ts";
+import { fetchTopicOffsetsRetrying } from "../topic-admin.ts";
 import type { ServiceContext } from "../service-context.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import type { PressureGovernor } from "./governor.ts";
@@ -166,7 +167,7 @@ export class PressureSubscriber {
     const admin = this.options.kafka.admin();
     await admin.connect();
     try {
-      const offsets = await admin.fetchTopicOffsets(this.options.topic);
+      const offsets = await fetchTopicOffsetsRetrying(admin, this.options.topic);
       return new Map(offsets.map((o) => [o.partition, { low: BigInt(o.low), high: BigInt(o.high) }]));
     } finally {
       await admin.disconnect().catch(() => {});

@@ -14,6 +14,9 @@ describe("event readers", () => {
       durationSeconds: 40.5,
     });
     expect(readJobEvent({ event: { [`${NS}JobFailed`]: {} } })).toEqual({ kind: "other", name: `${NS}JobFailed` });
+    // Written by `lingostream replay`; the sink learns of replays from the results themselves.
+    const replayed = { tenant: "acme", jobId: "j1", replayId: "r1", segmentIds: ["j1-000002"], count: 1, producerId: "cli", eventTime: 2 };
+    expect(readJobEvent({ event: { [`${NS}SegmentsReplayed`]: replayed } })).toEqual({ kind: "other", name: `${NS}SegmentsReplayed` });
     expect(() => readJobEvent({ event: {} })).toThrow(/branches/);
   });
 

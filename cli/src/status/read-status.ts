@@ -1,0 +1,191 @@
+// Gathers `lingostream status` from the cluster: group lag and members (admin),
+// the latest MemoryPressure per source (a scan of the compacted topic), job
+// events of a recent period (a bounded scan of asr.jobs) and the dead-letter
+// count (end minus start offsets of asr.segments.failed).
+
+import { lookup } from "node:dns/promises";
+import { hostname } from "node:os";
+import { AssignerProtocol, type Admin } from "kafkajs";
+import { classifyKafkaError, type ServiceContext } from "@lingostream/runtime";
+import { readJobEvent } from "@lingostream/schemas";
+import { scanTopics } from "../topic-scan/topic-scan.ts";
+import {
+  countJobEvent,
+  emptyJobCounts,
+  isStale,
+  processorLevel,
+  sourcesOfMember,
+  topicLag,
+  type GroupStatus,
+  type JobCounts,
+  type PartitionOffsets,
+  type ProcessorStatus,
+  type SourceStatus,
+  type StatusReport,
+} from "./status-model.ts";
+
+export interface WatchedGroup {
+  group: string;
+  role: string;
+  topics: string[];
+}
+
+export interface ReadStatusOptions {
+  groups: readonly WatchedGroup[];
+  /** Job events from this time on are counted, epoch ms. */
+  since: number;
+  now?: number;
+}
+
+/** Sources remembered at most; a cluster with more has bigger problems than this table. */
+const MAX_SOURCES = 10_000;
+
+export async function readStatus(ctx: ServiceContext, options: ReadStatusOptions): Promise<StatusReport> {
+  const now = options.now ?? Date.now();
+  const brokers = ctx.config.kafkaBrokers;
+  const admin = ctx.kafka.admin();
+  try {
+    await admin.connect();
+    const [groupParts, sources, jobs] = await Promise.all([readGroups(admin, options.groups), latestPressure(ctx, now), countJobs(ctx, options.since)]);
+    const deadLetters = (await topicOffsets(admin, ctx.topics.segmentsFailed)).reduce((sum, o) => sum + Number(BigInt(o.high) - BigInt(o.low)), 0);
+    const addresses = await resolveHosts(sources.map((s) => s.host));
+    const local = hostname();
+    const processors: ProcessorStatus[] = groupParts.members.map((m) => {
+      const mine = sourcesOfMember(m.host, sources, (h) => addresses.get(h) ?? [], local);
+      return { ...m, ...processorLevel(mine), sources: mine.map((s) => s.sourceId) };
+    });
+    return { at: now, groups: groupParts.groups, processors, sources, jobs, deadLetters };
+  } catch (err) {
+    throw classifyKafkaError(err, brokers);
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+type MemberPart = Omit<ProcessorStatus, "level" | "paused" | "sources">;
+
+async function readGroups(admin: Admin, watched: readonly WatchedGroup[]): Promise<{ groups: GroupStatus[]; members: MemberPart[] }> {
+  const existing = new Set((await admin.listGroups()).groups.map((g) => g.groupId));
+  const present = watched.filter((w) => existing.has(w.group));
+  const described = present.length > 0 ? (await admin.describeGroups(present.map((w) => w.group))).groups : [];
+  const ends = new Map<string, PartitionOffsets[]>();
+  const groups: GroupStatus[] = [];
+  const members: MemberPart[] = [];
+  for (const w of watched) {
+    const description = described.find((d) => d.groupId === w.group);
+    const topics = [];
+    for (const topic of w.topics) {
+      if (!ends.has(topic)) ends.set(topic, await topicOffsets(admin, topic));
+      // A group that never committed has no offsets; everything retained is its lag.
+      const committed = existing.has(w.group) ? ((await admin.fetchOffsets({ groupId: w.group, topics: [topic] }))[0]?.partitions ?? []) : [];
+      topics.push(topicLag(topic, ends.get(topic)!, committed));
+    }
+    groups.push({
+      group: w.group,
+      role: w.role,
+      state: description?.state ?? (existing.has(w.group) ? "Unknown" : "Absent"),
+      members: description?.members.length ?? 0,
+      lag: topics.reduce((sum, t) => sum + t.lag, 0),
+      topics,
+    });
+    for (const m of description?.members ?? []) {
+      members.push({ group: w.group, role: w.role, clientId: m.clientId, memberId: m.memberId, host: m.clientHost.replace(/^\//, ""), partitions: assignedPartitions(m.memberAssignment) });
+    }
+  }
+  return { groups, members };
+}
+
+function assignedPartitions(assignment: Buffer): string[] {
+  if (assignment.length === 0) return [];
+  try {
+    const decoded = AssignerProtocol.MemberAssignment.decode(assignment);
+    return Object.entries(decoded?.assignment ?? {}).map(([topic, partitions]) => `${topic}[${[...partitions].sort((a, b) => a - b).join(",")}]`);
+  } catch {
+    // Another client's assignor format: the member still counts, its partitions are unknown.
+    return [];
+  }
+}
+
+async function topicOffsets(admin: Admin, topic: string): Promise<PartitionOffsets[]> {
+  return (await admin.fetchTopicOffsets(topic)).map((o) => ({ partition: o.partition, low: o.low, high: o.high }));
+}
+
+/** The latest MemoryPressure of every source still on the compacted topic (withdrawn ones removed). */
+async function latestPressure(ctx: ServiceContext, now: number): Promise<SourceStatus[]> {
+  const latest = new Map<string, SourceStatus>();
+  type Item = { sourceId: string; time: number; status: SourceStatus | undefined };
+  await scanTopics<Item>({
+    kafka: ctx.kafka,
+    topics: [ctx.topics.memoryPressure],
+    groupId: `${ctx.config.kafkaClientId}-status-pressure-${ctx.instanceId}`,
+    brokers: ctx.config.kafkaBrokers,
+    logger: ctx.logger,
+    timeOf: (item) => item.time,
+    async decode(_topic, message) {
+      const key = message.key?.toString("utf8");
+      if (!message.value) return key ? { sourceId: key, time: Number(message.timestamp), status: undefined } : undefined;
+      try {
+        const v = (await ctx.serde.decodeAs("memoryPressure", message.value)).value;
+        const status: SourceStatus = {
+          sourceId: v.sourceId,
+          host: v.host,
+          role: v.role,
+          level: v.level,
+          usedRatio: v.usedRatio,
+          eventTime: v.eventTime,
+          stale: isStale(v.eventTime, v.sampleIntervalMs, now),
+        };
+        return { sourceId: v.sourceId, time: v.eventTime, status };
+      } catch (err) {
+        if ((err as { retriable?: boolean }).retriable) throw err;
+        return undefined;
+      }
+    },
+    onItem(item) {
+      if (!item.status) latest.delete(item.sourceId);
+      else if (latest.has(item.sourceId) || latest.size < MAX_SOURCES) latest.set(item.sourceId, item.status);
+    },
+  });
+  return [...latest.values()].sort((a, b) => a.sourceId.localeCompare(b.sourceId));
+}
+
+async function countJobs(ctx: ServiceContext, since: number): Promise<JobCounts> {
+  const counts = emptyJobCounts(since);
+  await scanTopics<{ type: string; time: number }>({
+    kafka: ctx.kafka,
+    topics: [ctx.topics.jobs],
+    groupId: `${ctx.config.kafkaClientId}-status-jobs-${ctx.instanceId}`,
+    brokers: ctx.config.kafkaBrokers,
+    logger: ctx.logger,
+    since,
+    timeOf: (item) => item.time,
+    async decode(_topic, message) {
+      if (!message.value) return undefined;
+      try {
+        const { type, event } = readJobEvent((await ctx.serde.decodeAs("jobs", message.value)).value);
+        return { type, time: event.eventTime };
+      } catch (err) {
+        if ((err as { retriable?: boolean }).retriable) throw err;
+        return undefined;
+      }
+    },
+    onItem: (item) => countJobEvent(counts, item.type),
+  });
+  return counts;
+}
+
+/** Addresses of each source host; a name that does not resolve (quickly) has none. */
+async function resolveHosts(hosts: readonly string[]): Promise<Map<string, string[]>> {
+  const unique = [...new Set(hosts)].slice(0, 256);
+  const entries = await Promise.all(
+    unique.map(async (host): Promise<[string, string[]]> => {
+      const timeout = new Promise<string[]>((resolve) => setTimeout(() => resolve([]), 2000).unref());
+      const found = lookup(host, { all: true }).then(
+        (all) => all.map((a) => a.address),
+        () => [] as string[],
+      );
+      return [host, await Promise.race([found, timeout])];
+    }),
+  );
+  return new Map(entries);
+}

@@ -1,0 +1,199 @@
+// Crash safety (issue 5 §3): the ASR processor SIGKILLed mid-segment and
+// restarted, the Kafka broker restarted mid-run, S3 unreachable for a while.
+// Each disturbed run must end with every job's transcript complete: no
+// segment missing, none duplicated, and the same words as an undisturbed run
+// of the same media. Run alone with
+//   npx vitest run --project integration cli/test/integration/crash-safety.int.test.ts
+// The broker is a private one (restarting the shared broker would break other
+// tests); the registry and S3 are the shared ones, S3 behind a proxy that the
+// outage closes. CRASH_SEED=<n> repeats a run's random kill points.
+
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { LOCAL_S3_CREDENTIALS, LOCAL_S3_ENDPOINT } from "@lingostream/runtime";
+import { generateMedia } from "./crash/media.ts";
+import { runWithFault, type FaultRunOutcome, type RunHandle, type RunReport, type TranscriptJson } from "./crash/fault-run.ts";
+import { startPrivateBroker, type PrivateBroker } from "./crash/private-broker.ts";
+import { TcpProxy } from "./crash/tcp-proxy.ts";
+
+const SEED = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const KILLS = 3;
+const OUTAGE_MS = 8000;
+const BROKER_DOWN_MS = 3000;
+
+/** mulberry32: a small seeded generator, so a failing run's kill points can be repeated. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const random = seeded(SEED);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("crash safety", () => {
+  let dir: string;
+  let media: string[];
+  let broker: PrivateBroker;
+  let proxy: TcpProxy;
+  let env: NodeJS.ProcessEnv;
+  let baseline: FaultRunOutcome | undefined;
+  const reports: RunReport[] = [];
+  let keep = process.env.CRASH_KEEP === "1";
+
+  afterEach((context) => {
+    if (context.task.result?.state === "fail") keep = true;
+  });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "lingostream-crash-"));
+    media = await generateMedia(dir);
+    broker = await startPrivateBroker();
+    const s3 = new URL(process.env.S3_ENDPOINT ?? LOCAL_S3_ENDPOINT);
+    proxy = new TcpProxy({ host: s3.hostname, port: Number(s3.port || 80) });
+    await proxy.open();
+    env = {
+      KAFKA_BROKERS: broker.brokers,
+      // Every worker reaches S3 through the proxy; the endpoint is no longer the
+      // local default, so the local stack's key is given explicitly.
+      S3_ENDPOINT: `http://127.0.0.1:${proxy.port}`,
+      S3_ACCESS_KEY_ID: process.env.S3_ACCESS_KEY_ID ?? LOCAL_S3_CREDENTIALS.accessKeyId,
+      S3_SECRET_ACCESS_KEY: process.env.S3_SECRET_ACCESS_KEY ?? LOCAL_S3_CREDENTIALS.secretAccessKey,
+      LOG_LEVEL: "warn",
+      LINGOSTREAM_ASR_ENGINE: "deterministic",
+      // Segments take a moment each, so kills and outages land while some are in flight.
+      LINGOSTREAM_ASR_DETERMINISTIC_DELAY_MS: "40",
+      LINGOSTREAM_ASR_MAX_IN_FLIGHT: "3",
+      // The broker's minimum: a killed worker's partitions move on after 6 s.
+      LINGOSTREAM_ASR_SESSION_TIMEOUT_MS: "6000",
+      LINGOSTREAM_ASR_HEARTBEAT_MS: "1000",
+      LINGOSTREAM_SEGMENT_TARGET_SECONDS: "15",
+      LINGOSTREAM_SEGMENT_WINDOW_SECONDS: "4",
+      LINGOSTREAM_SEGMENT_MAX_SECONDS: "25",
+      LINGOSTREAM_SINK_FLUSH_INTERVAL_MS: "500",
+    };
+    console.info(`crash suite: CRASH_SEED=${SEED}, private broker ${broker.brokers}, S3 proxy ${env.S3_ENDPOINT}`);
+  });
+
+  afterAll(async () => {
+    await proxy?.close();
+    await broker?.destroy();
+    if (dir && !keep) await rm(dir, { recursive: true, force: true });
+    if (dir && keep) console.info(`crash suite: worker logs and outputs kept in ${dir}`);
+    for (const r of reports) {
+      console.info(
+        `${r.scenario}: jobs ${r.jobs}, segments in ${r.segmentsIn}, transcribed ${r.transcribed} (${r.resultEvents} result events), ` +
+          `dead-lettered ${r.deadLettered}, retried ${r.retried}, replayed ${r.replayed}, duplicates ${r.duplicates}, lost ${r.lost}, ` +
+          `JobCompleted ${r.completions}, worker starts ${r.workerStarts} / kills ${r.workerKills} / unexpected exits ${r.workerUnexpectedExits}, ` +
+          `transcribe exit ${r.transcribeExitCode}${r.notes.length > 0 ? `\n  ${r.notes.join("\n  ")}` : ""}`,
+      );
+    }
+  });
+
+  const run = async (scenario: string, fault?: (run: RunHandle) => Promise<void>, replayDeadLetters = false) => {
+    const outcome = await runWithFault({
+      scenario,
+      media,
+      dir,
+      env,
+      expectedSegments: baseline?.report.segmentsIn,
+      fault,
+      replayDeadLetters,
+    });
+    reports.push(outcome.report);
+    return outcome;
+  };
+
+  /** The guarantee: complete, nothing lost, nothing twice, and word for word the undisturbed run. */
+  const expectSameAsBaseline = (outcome: FaultRunOutcome) => {
+    const { report, transcripts } = outcome;
+    expect(baseline, "the undisturbed run must pass first").toBeDefined();
+    expect(report.jobs).toBe(media.length);
+    expect(report.segmentsIn).toBe(baseline!.report.segmentsIn);
+    expect(report.transcribed).toBe(report.segmentsIn);
+    expect(report.duplicates).toBe(0);
+    expect(report.lost).toBe(0);
+    for (const [name, expected] of baseline!.transcripts) {
+      const actual = transcripts.get(name) as TranscriptJson;
+      expect(actual, name).toBeDefined();
+      expect(actual.failedCount, name).toBe(0);
+      expect(actual.failedSegments, name).toEqual([]);
+      expect(actual.transcribedCount, name).toBe(actual.segmentCount);
+      expect(actual.segments.map((s) => s.index), name).toEqual(expected.segments.map((_, i) => i));
+      expect(actual.segments, name).toEqual(expected.segments);
+      expect(actual.words.map((w) => [w.text, w.start, w.end]), name).toEqual(expected.words.map((w) => [w.text, w.start, w.end]));
+    }
+  };
+
+  it("an undisturbed run transcribes every segment of every job once", async () => {
+    const outcome = await run("baseline");
+    const { report, transcripts } = outcome;
+    expect(report.transcribeExitCode).toBe(0);
+    expect(report.jobs).toBe(media.length);
+    expect(report.segmentsIn).toBeGreaterThanOrEqual(20);
+    expect(report.deadLettered).toBe(0);
+    expect(report.duplicates).toBe(0);
+    expect(report.lost).toBe(0);
+    for (const transcript of transcripts.values()) {
+      expect(transcript.failedCount).toBe(0);
+      expect(transcript.segments.map((s) => s.index)).toEqual(transcript.segments.map((_, i) => i));
+      expect(transcript.words.length).toBeGreaterThan(transcript.segments.length);
+    }
+    baseline = outcome;
+  });
+
+  it(`SIGKILLing the ASR processor ${KILLS} times mid-segment loses and duplicates nothing`, async () => {
+    const outcome = await run("asr-sigkill", async ({ asr, expectedSegments, untilTranscribed, note }) => {
+      const total = expectedSegments!;
+      // Kill points spread over the run, each after the previous worker has made progress.
+      const points = Array.from({ length: KILLS }, (_, i) => Math.floor(total * (0.1 + (0.6 * i) / KILLS + random() * (0.6 / KILLS))));
+      for (let i = 0; i < points.length; i++) {
+        await untilTranscribed(Math.max(points[i]!, (points[i - 1] ?? 0) + 2));
+        // A random moment inside the next segments' transcription.
+        await sleep(Math.floor(random() * 500));
+        const pid = asr.pid;
+        await asr.kill();
+        note(`SIGKILL ${i + 1} of worker pid ${pid} after ${points[i]} of ${total} segments`);
+        asr.start();
+      }
+    });
+    expect(outcome.report.workerKills).toBe(KILLS);
+    expect(outcome.report.transcribeExitCode).toBe(0);
+    expectSameAsBaseline(outcome);
+  });
+
+  it("restarting the Kafka broker mid-run loses and duplicates nothing", async () => {
+    const outcome = await run("broker-restart", async ({ expectedSegments, untilTranscribed, note }) => {
+      await untilTranscribed(Math.floor(expectedSegments! * (0.25 + random() * 0.25)));
+      const started = Date.now();
+      await broker.stop();
+      await sleep(BROKER_DOWN_MS);
+      await broker.start();
+      note(`broker down and back in ${Date.now() - started} ms`);
+    });
+    expect(outcome.report.transcribeExitCode).toBe(0);
+    expectSameAsBaseline(outcome);
+  });
+
+  it("an S3 outage mid-run ends, after replaying its dead letters, with every transcript complete", async () => {
+    const outcome = await run(
+      "s3-outage",
+      async ({ expectedSegments, untilTranscribed, note }) => {
+        await untilTranscribed(Math.floor(expectedSegments! * (0.25 + random() * 0.25)));
+        const reset = proxy.stats.reset;
+        await proxy.close();
+        await sleep(OUTAGE_MS);
+        await proxy.open();
+        note(`S3 unreachable for ${OUTAGE_MS} ms (${proxy.stats.reset - reset} open connections reset)`);
+      },
+      true,
+    );
+    expectSameAsBaseline(outcome);
+  });
+});

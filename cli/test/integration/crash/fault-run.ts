@@ -1,0 +1,201 @@
+// One transcription run of the crash suite: its own topics on the private
+// broker, the segmenter, sink and pressure monitor in this process, the ASR
+// processor as a child process, jobs submitted through `transcribe`, and a
+// fault injected while it runs. It ends with the jobs' final transcripts and
+// the counts the report needs.
+
+import { join } from "node:path";
+import { waitFor, createStackContext } from "@lingostream/testkit";
+import type { RunningService } from "@lingostream/runtime";
+import type { SegmentFailed } from "@lingostream/schemas";
+import { transcribe } from "../../../src/commands/transcribe.ts";
+import { startServices, stopServices } from "../../../src/services.ts";
+import { AsrChild } from "./asr-child.ts";
+import { TopicObserver } from "./topic-observer.ts";
+
+export interface TranscriptJson {
+  jobId: string;
+  segmentCount: number;
+  transcribedCount: number;
+  failedCount: number;
+  words: { text: string; start: number; end: number; confidence: number }[];
+  segments: { index: number; start: number; end: number; text: string }[];
+  failedSegments: number[];
+}
+
+/** What a fault sees of the run it disturbs. */
+export interface RunHandle {
+  observer: TopicObserver;
+  asr: AsrChild;
+  /** Segments the run will have in all (from the undisturbed run), or undefined for that run itself. */
+  expectedSegments: number | undefined;
+  /** Resolves once this many distinct segments have a result. */
+  untilTranscribed(count: number): Promise<void>;
+  /** Appends a line to the run's report. */
+  note(line: string): void;
+}
+
+export interface RunReport {
+  scenario: string;
+  jobs: number;
+  /** Distinct segments the segmenter cut (sum of JobSegmented counts). */
+  segmentsIn: number;
+  /** AudioSegment events on the work queue, retries and replays included. */
+  segmentEvents: number;
+  /** Distinct segments with at least one SegmentTranscribed. */
+  transcribed: number;
+  /** SegmentTranscribed events in all; more than `transcribed` means re-deliveries the sink absorbed. */
+  resultEvents: number;
+  deadLettered: number;
+  /** AudioSegment events with attempt > 1 (the processor's own retries, and replays). */
+  retried: number;
+  replayed: number;
+  /** Segment slots present more than once in a final transcript. */
+  duplicates: number;
+  /** Segment slots missing from a final transcript. */
+  lost: number;
+  /** JobCompleted events in all (a job fixed by a replay is announced again). */
+  completions: number;
+  workerStarts: number;
+  workerKills: number;
+  workerUnexpectedExits: number;
+  transcribeExitCode: number;
+  notes: string[];
+}
+
+export interface FaultRunOptions {
+  scenario: string;
+  media: string[];
+  dir: string;
+  env: NodeJS.ProcessEnv;
+  expectedSegments?: number;
+  fault?: (run: RunHandle) => Promise<void>;
+  /** Replays dead letters until every job is complete (an outage may dead-letter segments). */
+  replayDeadLetters?: boolean;
+}
+
+export interface FaultRunOutcome {
+  report: RunReport;
+  /** Final transcripts by input file name. */
+  transcripts: Map<string, TranscriptJson>;
+}
+
+const RUN_TIMEOUT_S = 150;
+
+export async function runWithFault(options: FaultRunOptions): Promise<FaultRunOutcome> {
+  const { scenario } = options;
+  const stack = await createStackContext(`crash-${scenario}`, { partitions: 3, env: options.env });
+  const observer = new TopicObserver(stack.another("observer"));
+  const asr = new AsrChild(stack.env, join(options.dir, `${scenario}-asr.log`));
+  const notes: string[] = [];
+  let services: RunningService[] = [];
+  try {
+    await observer.start();
+    services = await startServices(stack.ctx, ["monitor", "sink", "segmenter"], stack.env);
+    asr.start();
+    const handle: RunHandle = {
+      observer,
+      asr,
+      expectedSegments: options.expectedSegments,
+      untilTranscribed: (count) => waitFor(() => observer.transcribedIds().size >= count, `${count} segments transcribed`, RUN_TIMEOUT_S * 1000, 50).then(() => {}),
+      note: (line) => notes.push(line),
+    };
+    // The fault runs beside the transcription and must have happened by its end.
+    let faultError: unknown;
+    const fault = options.fault?.(handle).catch((err: unknown) => {
+      faultError = err;
+    });
+    const exitCode = await transcribe(
+      options.media,
+      { out: join(options.dir, `${scenario}-out`), language: "en", engine: "deterministic", timeout: String(RUN_TIMEOUT_S) },
+      stack.env,
+    );
+    await fault;
+    if (faultError !== undefined) throw faultError;
+
+    const jobIds = [...observer.jobs].filter(([, v]) => v.sourceName !== undefined).map(([id]) => id);
+    let replayed = 0;
+    if (options.replayDeadLetters) {
+      for (let round = 1; round <= 3 && jobIds.some((id) => (observer.latest(id)?.failedCount ?? 1) > 0); round++) {
+        const before = new Map(jobIds.map((id) => [id, observer.jobs.get(id)?.completions.length ?? 0]));
+        const replaying = jobIds.filter((id) => (observer.latest(id)?.failedCount ?? 0) > 0);
+        const count = await replay(stack.ctx, observer, replaying);
+        replayed += count;
+        notes.push(`replay round ${round}: ${count} dead-lettered segments of ${replaying.length} jobs republished`);
+        await waitFor(
+          () => replaying.every((id) => (observer.jobs.get(id)?.completions.length ?? 0) > (before.get(id) ?? 0)),
+          "replayed jobs announced complete again",
+          RUN_TIMEOUT_S * 1000,
+        );
+      }
+    }
+
+    const transcripts = new Map<string, TranscriptJson>();
+    let duplicates = 0;
+    let lost = 0;
+    for (const id of jobIds) {
+      const view = observer.jobs.get(id)!;
+      const completed = observer.latest(id);
+      if (!completed) throw new Error(`job ${id} (${view.sourceName}) never completed: ${view.failures.join("; ") || "no JobFailed either"}`);
+      const transcript = JSON.parse((await stack.ctx.store.get(completed.transcriptKeys.json, 64 * 1024 * 1024)).toString("utf8")) as TranscriptJson;
+      transcripts.set(view.sourceName!, transcript);
+      const indices = transcript.segments.map((s) => s.index);
+      duplicates += indices.length - new Set(indices).size;
+      for (let i = 0; i < (view.segmentCount ?? 0); i++) if (!indices.includes(i)) lost++;
+    }
+
+    const report: RunReport = {
+      scenario,
+      jobs: jobIds.length,
+      segmentsIn: jobIds.reduce((n, id) => n + (observer.jobs.get(id)?.segmentCount ?? 0), 0),
+      segmentEvents: observer.segments.length,
+      transcribed: observer.transcribedIds().size,
+      resultEvents: observer.results.length,
+      deadLettered: observer.deadLetters.length,
+      retried: observer.segments.filter((s) => s.attempt > 1).length,
+      replayed,
+      duplicates,
+      lost,
+      completions: jobIds.reduce((n, id) => n + (observer.jobs.get(id)?.completions.length ?? 0), 0),
+      workerStarts: asr.stats.started,
+      workerKills: asr.stats.killed,
+      workerUnexpectedExits: asr.stats.unexpectedExits,
+      transcribeExitCode: exitCode,
+      notes,
+    };
+    if (observer.undecodable.length > 0) notes.push(`undecodable records: ${observer.undecodable.slice(0, 3).join("; ")}`);
+    return { report, transcripts };
+  } catch (err) {
+    throw new Error(`${scenario} run failed: ${(err as Error).message}\n--- ASR worker log (tail) ---\n${await asr.tail()}`, { cause: err });
+  } finally {
+    await asr.stop();
+    await stopServices(services);
+    await observer.stop();
+    await stack.cleanup();
+  }
+}
+
+/**
+ * What `lingostream replay` does for these jobs: each dead-lettered segment
+ * that has no result yet goes back on the work queue as its next attempt.
+ */
+async function replay(ctx: Parameters<typeof startServices>[0], observer: TopicObserver, jobIds: string[]): Promise<number> {
+  const done = observer.transcribedIds();
+  const latest = new Map<string, SegmentFailed>();
+  for (const letter of observer.deadLetters) {
+    if (letter.segment && letter.jobId && jobIds.includes(letter.jobId) && !done.has(letter.segment.segmentId)) latest.set(letter.segment.segmentId, letter);
+  }
+  if (latest.size === 0) return 0;
+  await ctx.serde.register("segments");
+  const producer = ctx.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    for (const letter of latest.values()) {
+      const segment = { ...letter.segment!, attempt: letter.attempt + 1, producerId: ctx.instanceId, eventTime: Date.now() };
+      await producer.send({ topic: ctx.topics.segments, acks: -1, messages: [{ key: segment.segmentId, value: await ctx.serde.encode("segments", segment) }] });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  return latest.size;
+}
