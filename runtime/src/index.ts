@@ -14,3 +14,4 @@ export * from "./media-source.ts";
 export * from "./memory/index.ts";
 export * from "./wav.ts";
 export * from "./wer.ts";
+export * from "./job-events.ts";

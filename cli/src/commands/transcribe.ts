@@ -10,6 +10,7 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { createReadStream } from "node:fs";
 import {
   Shutdown,
+  appendJobEvent,
   assertBrokersReachable,
   connectionSpec,
   createLogger,
@@ -19,7 +20,6 @@ import {
   assertValidId,
   type ServiceContext,
 } from "@lingostream/runtime";
-import { jobEventValue } from "@lingostream/schemas";
 import { expandInputs, outputNames, type MediaInputRef } from "../inputs.ts";
 import { createProgress } from "../progress.ts";
 import { JobWatcher, type WatchedJob } from "../job-watcher.ts";
@@ -127,7 +127,7 @@ async function submit(
     for (const job of jobs) {
       // Remote workers cannot read this machine's files: the media goes to S3 first.
       const source = embedded || job.input.source.startsWith("s3://") ? job.input.source : await uploadMedia(ctx, tenant, job.jobId, job.input);
-      const event = jobEventValue("JobRequested", {
+      await appendJobEvent(ctx, producer, "JobRequested", {
         tenant,
         jobId: job.jobId,
         source,
@@ -137,7 +137,6 @@ async function submit(
         producerId: ctx.instanceId,
         eventTime: Date.now(),
       });
-      await producer.send({ topic: ctx.topics.jobs, acks: -1, messages: [{ key: job.jobId, value: await ctx.serde.encode("jobs", event) }] });
     }
   } finally {
     await producer.disconnect();

@@ -4,9 +4,8 @@
 // job twice (after a crash) overwrites instead of duplicating.
 
 import type { Producer } from "kafkajs";
-import { encodeWav, type ServiceContext } from "@lingostream/runtime";
+import { appendJobEvent, encodeWav, type ServiceContext } from "@lingostream/runtime";
 import type { AudioSegment, JobRequested } from "@lingostream/schemas";
-import { jobEventValue } from "@lingostream/schemas";
 import type { SegmenterConfig } from "./config.ts";
 import { segmentMedia } from "./segment-media.ts";
 
@@ -81,25 +80,13 @@ export async function segmentJob(ctx: ServiceContext, job: JobRequested, options
     end = segment.endSeconds;
     options.onSegment?.(segment.index);
   }
-  await producer.send({
-    topic: ctx.topics.jobs,
-    acks: -1,
-    messages: [
-      {
-        key: job.jobId,
-        value: await ctx.serde.encode(
-          "jobs",
-          jobEventValue("JobSegmented", {
-            tenant: job.tenant,
-            jobId: job.jobId,
-            segmentCount: count,
-            durationSeconds: end,
-            producerId: ctx.instanceId,
-            eventTime: Date.now(),
-          }),
-        ),
-      },
-    ],
+  await appendJobEvent(ctx, producer, "JobSegmented", {
+    tenant: job.tenant,
+    jobId: job.jobId,
+    segmentCount: count,
+    durationSeconds: end,
+    producerId: ctx.instanceId,
+    eventTime: Date.now(),
   });
   return { segmentCount: count, durationSeconds: end };
 }

@@ -4,8 +4,8 @@
 // JobSegmented is durable.
 
 import type { EachBatchPayload } from "kafkajs";
-import { assertValidId, readableMediaInput, type RunningService, type ServiceContext } from "@lingostream/runtime";
-import { jobEventValue, readJobEvent, type JobRequested } from "@lingostream/schemas";
+import { appendJobEvent, assertValidId, readableMediaInput, type RunningService, type ServiceContext } from "@lingostream/runtime";
+import { readJobEvent, type JobRequested } from "@lingostream/schemas";
 import type { SegmenterConfig } from "./config.ts";
 import { segmentJob } from "./segment-job.ts";
 import { createSegmenterMetrics } from "./metrics.ts";
@@ -54,26 +54,14 @@ export async function startSegmenter(ctx: ServiceContext, options: SegmenterServ
       // Bad media ends the job with a clear reason; the other jobs go on.
       metrics.jobs.inc({ outcome: "failed" });
       log.error({ code: failure.code, err: failure.message }, "job could not be segmented");
-      await producer.send({
-        topic: ctx.topics.jobs,
-        acks: -1,
-        messages: [
-          {
-            key: job.jobId,
-            value: await ctx.serde.encode(
-              "jobs",
-              jobEventValue("JobFailed", {
-                tenant: job.tenant,
-                jobId: job.jobId,
-                stage: "segmenter",
-                reason: failure.code,
-                message: failure.message,
-                producerId: ctx.instanceId,
-                eventTime: Date.now(),
-              }),
-            ),
-          },
-        ],
+      await appendJobEvent(ctx, producer, "JobFailed", {
+        tenant: job.tenant,
+        jobId: job.jobId,
+        stage: "segmenter",
+        reason: failure.code,
+        message: failure.message,
+        producerId: ctx.instanceId,
+        eventTime: Date.now(),
       });
     }
   }
