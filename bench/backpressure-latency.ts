@@ -4,7 +4,8 @@
 // processor's peak RSS at MODERATE vs LOW on the same load. Runs on the local
 // stack with topics of its own, removed afterwards:
 //   node bench/backpressure-latency.ts            (writes bench/results/backpressure-latency.json)
-// BENCH_QUICK=1 runs fewer trials. run() is exported for a bench harness.
+// BENCH_QUICK=1 runs fewer trials. run() is exported for the bench runner
+// (bench/src/backpressure.ts); its result carries rows and notes in that runner's shape.
 
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -46,6 +47,8 @@ const SAMPLE_RATE = 16_000;
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 export interface BackpressureBenchOptions {
+  /** Fewer trials and a smaller load (default: BENCH_QUICK=1). */
+  quick?: boolean;
   /** Trials of pressure event → paused (default 200). */
   eventTrials?: number;
   /** Threshold-crossing trials per sampling interval (default 2000 ms × 6, 200 ms × 15). */
@@ -70,15 +73,27 @@ export interface Distribution {
   mean: number;
 }
 
+/** A headline figure, shaped like the bench runner's Row. */
+export interface BenchRow {
+  what: string;
+  baseline?: { label: string; value: number; unit: string };
+  subject: { label: string; value: number; unit: string };
+  ratio?: number;
+  goal?: string;
+  met?: boolean;
+}
+
 export interface BackpressureBenchResult {
   benchmark: "backpressure-latency";
+  rows: BenchRow[];
+  notes: string[];
   startedAt: string;
   machine: { cpuModel: string; cpus: number; totalMemoryBytes: number; node: string; platform: string; release: string };
   eventToPause: { unit: "ms"; goalP99: number; pause: Distribution; resume: Distribution; sendAck: Distribution; note: string };
   crossingToPause: {
     unit: "sampling intervals";
     goal: number;
-    runs: { intervalMs: number; mode: "topic-only" | "as-deployed"; fromCrossingSample: Distribution; fromAllocation: Distribution; crossingSampleToPauseMs: Distribution }[];
+    runs: { intervalMs: number; mode: "topic-only" | "as-deployed"; fromThresholdCrossed: Distribution; fromCrossingSample: Distribution; crossingSampleToPauseMs: Distribution }[];
     note: string;
   };
   samplingCpu: {
@@ -125,54 +140,99 @@ export function distribution(values: readonly number[]): Distribution {
 }
 
 export async function run(options: BackpressureBenchOptions = {}): Promise<BackpressureBenchResult> {
-  const quick = process.env.BENCH_QUICK === "1";
+  const quick = options.quick ?? process.env.BENCH_QUICK === "1";
   const log = options.log ?? ((line: string) => console.log(line));
   const eventTrials = options.eventTrials ?? (quick ? 40 : 200);
   const crossing = options.crossing ?? (quick ? [{ intervalMs: 200, trials: 5 }] : [
     { intervalMs: 2000, trials: 6 },
     { intervalMs: 200, trials: 15 },
   ]);
+  const startedAt = new Date().toISOString();
+  const machine = {
+    cpuModel: cpus()[0]?.model ?? "unknown",
+    cpus: cpus().length,
+    totalMemoryBytes: totalmem(),
+    node: process.version,
+    platform: platform(),
+    release: release(),
+  };
+  log(`machine: ${machine.cpus} × ${machine.cpuModel}, ${(machine.totalMemoryBytes / 1024 ** 3).toFixed(1)} GiB, node ${machine.node}`);
+  // Each part on topics of its own, so no part consumes another's backlog.
+  const eventToPause = await withStack((stack) => benchEventToPause(stack, eventTrials, log));
+  const crossingRuns = [];
+  for (const { intervalMs, trials } of crossing) {
+    for (const mode of ["topic-only", "as-deployed"] as const) {
+      crossingRuns.push(await withStack((stack) => benchCrossingToPause(stack, intervalMs, trials, mode, log)));
+    }
+  }
+  const samplingCpu = await withStack((stack) => benchSamplingCpu(stack, options.cpuSamples ?? (quick ? 500 : 2000), options.monitorRunMs ?? (quick ? 3000 : 10_000), log));
+  const rssModerateVsLow = await withStack((stack) => benchRss(stack, options.rssSegments ?? (quick ? 16 : 40), log));
+  const crossingNote =
+    "fromThresholdCrossed: (pause time - the moment this process's RSS first read at or over the HIGH ratio while the ballast was allocated in 64 MiB steps) / interval; it includes the wait for the next sample. " +
+    "fromCrossingSample: (pause time - time of the monitor's first sample at HIGH or above) / interval: detection, publication and reaction without the sampling wait. " +
+    "topic-only: the worker's governor hears only asr.memory.pressure; as-deployed: it also samples itself at the same interval, as cli workers do.";
+  const result: BackpressureBenchResult = {
+    benchmark: "backpressure-latency",
+    rows: headlineRows(eventToPause, crossingRuns, samplingCpu, rssModerateVsLow),
+    notes: [eventToPause.note, crossingNote, samplingCpu.note, `peak RSS: ${rssModerateVsLow.load.segments} segments of ${rssModerateVsLow.load.segmentBytes} B, ${rssModerateVsLow.load.maxInFlight} in flight at LOW, ${rssModerateVsLow.load.engine}; a fresh processor process per run, LOW and MODERATE alternating`],
+    startedAt,
+    machine,
+    eventToPause,
+    crossingToPause: {
+      unit: "sampling intervals",
+      goal: 2,
+      runs: crossingRuns,
+      note: crossingNote,
+    },
+    samplingCpu,
+    rssModerateVsLow,
+  };
+  const out = options.out === undefined ? join(HERE, "results", "backpressure-latency.json") : options.out;
+  if (out) {
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
+    log(`wrote ${out}`);
+  }
+  return result;
+}
+
+function headlineRows(
+  event: BackpressureBenchResult["eventToPause"],
+  crossing: BackpressureBenchResult["crossingToPause"]["runs"],
+  cpu: BackpressureBenchResult["samplingCpu"],
+  rss: BackpressureBenchResult["rssModerateVsLow"],
+): BenchRow[] {
+  const rows: BenchRow[] = [
+    { what: "pressure event → consumer paused, p50", subject: { label: "p50", value: event.pause.p50, unit: "ms" } },
+    { what: "pressure event → consumer paused, p99", subject: { label: "p99", value: event.pause.p99, unit: "ms" }, goal: "p99 ≤ 500 ms", met: event.pause.p99 <= 500 },
+  ];
+  for (const run of crossing) {
+    rows.push({
+      what: `threshold crossed → paused, worst of ${run.fromThresholdCrossed.n} (${run.mode}, ${run.intervalMs} ms sampling)`,
+      subject: { label: "max", value: run.fromThresholdCrossed.max, unit: "sampling intervals" },
+      goal: "≤ 2 sampling intervals",
+      met: run.fromThresholdCrossed.max <= 2,
+    });
+  }
+  rows.push({
+    what: "CPU of the pressure monitor sampling every 2 s (whole tick: sample, classify, trend, publish)",
+    subject: { label: "one core", value: cpu.monitorPercentOfOneCoreAt2s / 100, unit: "ratio" },
+    goal: "< 1% of one core",
+    met: cpu.monitorPercentOfOneCoreAt2s < 1,
+  });
+  rows.push({
+    what: "peak RSS of a processor on the same load, MODERATE vs LOW",
+    baseline: { label: "LOW", value: rss.meanPeakRssBytes.LOW, unit: "B" },
+    subject: { label: "MODERATE", value: rss.meanPeakRssBytes.MODERATE, unit: "B" },
+    ratio: rss.meanPeakRssBytes.MODERATE / rss.meanPeakRssBytes.LOW,
+  });
+  return rows;
+}
+
+async function withStack<T>(fn: (stack: Stack) => Promise<T>): Promise<T> {
   const stack = await openStack();
   try {
-    const machine = {
-      cpuModel: cpus()[0]?.model ?? "unknown",
-      cpus: cpus().length,
-      totalMemoryBytes: totalmem(),
-      node: process.version,
-      platform: platform(),
-      release: release(),
-    };
-    log(`machine: ${machine.cpus} × ${machine.cpuModel}, ${(machine.totalMemoryBytes / 1024 ** 3).toFixed(1)} GiB, node ${machine.node}`);
-    const eventToPause = await benchEventToPause(stack, eventTrials, log);
-    const crossingRuns = [];
-    for (const { intervalMs, trials } of crossing) {
-      for (const mode of ["topic-only", "as-deployed"] as const) crossingRuns.push(await benchCrossingToPause(stack, intervalMs, trials, mode, log));
-    }
-    const samplingCpu = await benchSamplingCpu(stack, options.cpuSamples ?? (quick ? 500 : 2000), options.monitorRunMs ?? (quick ? 3000 : 10_000), log);
-    const rssModerateVsLow = await benchRss(stack, options.rssSegments ?? (quick ? 16 : 40), log);
-    const result: BackpressureBenchResult = {
-      benchmark: "backpressure-latency",
-      startedAt: new Date().toISOString(),
-      machine,
-      eventToPause,
-      crossingToPause: {
-        unit: "sampling intervals",
-        goal: 2,
-        runs: crossingRuns,
-        note:
-          "fromCrossingSample: (pause time - time of the monitor's first sample at HIGH or above) / interval. fromAllocation: (pause time - end of the ballast allocation) / interval, which adds the wait for the next sample. " +
-          "topic-only: the worker's governor hears only asr.memory.pressure; as-deployed: it also samples itself at the same interval, as cli workers do.",
-      },
-      samplingCpu,
-      rssModerateVsLow,
-    };
-    const out = options.out === undefined ? join(HERE, "results", "backpressure-latency.json") : options.out;
-    if (out) {
-      await mkdir(dirname(out), { recursive: true });
-      await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
-      log(`wrote ${out}`);
-    }
-    return result;
+    return await fn(stack);
   } finally {
     await stack.close();
   }
@@ -378,12 +438,25 @@ async function benchEventToPause(stack: Stack, trials: number, log: (line: strin
 /** Keeps memory on purpose; release() gives it back to the OS at once (detached chunks over 32 MiB are unmapped). */
 class Ballast {
   private chunks: ArrayBuffer[] = [];
-  allocate(bytes: number): void {
+  /**
+   * Grows RSS 4 MiB at a time, yielding between steps so the sampling and the
+   * pause path run as they would beside a workload that grows (not one that
+   * blocks the loop); returns when RSS first reached `crossRatio` of `limitBytes`.
+   */
+  async allocate(bytes: number, limitBytes: number, crossRatio: number): Promise<number | undefined> {
+    let crossedAt: number | undefined;
     for (let held = 0; held < bytes; held += 64 * MiB) {
       const chunk = new ArrayBuffer(64 * MiB);
-      new Uint8Array(chunk).fill(1);
       this.chunks.push(chunk);
+      const pages = new Uint8Array(chunk);
+      // Pages of a fresh mapping become resident only when touched.
+      for (let at = 0; at < chunk.byteLength; at += 4 * MiB) {
+        pages.fill(1, at, at + 4 * MiB);
+        if (crossedAt === undefined && process.memoryUsage().rss >= crossRatio * limitBytes) crossedAt = Date.now();
+        await new Promise((r) => setImmediate(r));
+      }
     }
+    return crossedAt;
   }
   release(): void {
     for (const chunk of this.chunks) chunk.transfer(0);
@@ -436,7 +509,7 @@ async function benchCrossingToPause(
   });
   const ballast = new Ballast();
   const fromSample: number[] = [];
-  const fromAllocation: number[] = [];
+  const fromCrossed: number[] = [];
   const sampleToPauseMs: number[] = [];
   try {
     await sleep(2 * intervalMs + 1000);
@@ -445,15 +518,14 @@ async function benchCrossingToPause(
       await sleep(Math.random() * intervalMs);
       const paused = watch.next(true, 20 * intervalMs + 10_000);
       const began = Date.now();
-      ballast.allocate(limitBytes);
-      const allocated = Date.now();
+      const crossedAt = await ballast.allocate(limitBytes, limitBytes, defaultThresholds.warningRatio);
       const pausedAt = await paused;
       const crossingSample = samples.find((s) => s.time >= began && s.ratio >= defaultThresholds.warningRatio);
       if (crossingSample) {
         fromSample.push((pausedAt - crossingSample.time) / intervalMs);
         sampleToPauseMs.push(pausedAt - crossingSample.time);
       }
-      fromAllocation.push((pausedAt - allocated) / intervalMs);
+      if (crossedAt !== undefined) fromCrossed.push((pausedAt - crossedAt) / intervalMs);
       const resumed = watch.next(false, 20 * intervalMs + 10_000);
       ballast.release();
       await resumed;
@@ -468,17 +540,19 @@ async function benchCrossingToPause(
     await sampling?.stop();
     await local?.close();
     await monitor.stop();
+    // The monitor closes only a sampler it made itself.
+    await inner.close();
   }
   const run = {
     intervalMs,
     mode,
     fromCrossingSample: distribution(fromSample),
-    fromAllocation: distribution(fromAllocation),
+    fromThresholdCrossed: distribution(fromCrossed),
     crossingSampleToPauseMs: distribution(sampleToPauseMs),
   };
   log(
     `crossing → paused (${mode}, ${intervalMs} ms sampling): from the crossing sample p50 ${run.fromCrossingSample.p50}, max ${run.fromCrossingSample.max} intervals; ` +
-      `from the allocation p50 ${run.fromAllocation.p50}, max ${run.fromAllocation.max} intervals (n=${trials})`,
+      `from the threshold crossed p50 ${run.fromThresholdCrossed.p50}, max ${run.fromThresholdCrossed.max} intervals (n=${trials})`,
   );
   return run;
 }

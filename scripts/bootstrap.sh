@@ -28,7 +28,7 @@ ensure_node() {
   fi
 }
 
-APT_PACKAGES=(ffmpeg flite pocketsphinx pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev gcc pkg-config curl)
+APT_PACKAGES=(ffmpeg flite pocketsphinx pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev gcc pkg-config curl fonts-dejavu-core)
 
 ensure_apt() {
   local missing=()

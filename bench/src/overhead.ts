@@ -10,7 +10,8 @@ import { createEngine } from "@lingostream/asr";
 import { segmentMedia } from "@lingostream/segmenter";
 import { wordErrorRate } from "@lingostream/runtime";
 import { LONG_TEXT, createStackContext, loadWavAudio } from "@lingostream/testkit";
-import { deleteObjects } from "./fixtures/events.ts";
+import { readPipelineTimes } from "./fixtures/event-times.ts";
+import { deleteObjects, tenantPrefixes } from "./fixtures/events.ts";
 import { renderSpeech } from "./fixtures/media.ts";
 import { ratio, type BenchContext, type Benchmark, type BenchmarkOutcome, type PipelineHooks, type Row } from "./report.ts";
 
@@ -39,7 +40,12 @@ export function spokenText(repeats: number): string {
 }
 
 interface PipelineRun {
+  /** Wall time of the `transcribe` call. */
   seconds: number;
+  /** JobRequested → JobCompleted, by the events' own times. */
+  pipelineSeconds: number;
+  /** JobRequested → last SegmentTranscribed: every segment transcribed and durable, before the sink's part. */
+  transcribedSeconds: number;
   wer: number;
   segments: number;
   exitCode: number;
@@ -82,26 +88,40 @@ export async function runOverhead(ctx: BenchContext, options: OverheadOptions): 
   const one = await runPipeline(ctx, hooks, speech.path, text, 1);
   const two = await runPipeline(ctx, hooks, speech.path, text, 2);
 
-  const r1 = ratio(one.seconds, loopSeconds);
-  const r2 = ratio(two.seconds, loopSeconds);
-  const rows: Row[] = [
-    {
-      what: "wall time, pipeline with one processor slot vs direct engine loop",
-      baseline: { label: "direct loop", value: loopSeconds, unit: "s" },
-      subject: { label: "pipeline, 1 in flight", value: one.seconds, unit: "s" },
-      ratio: r1,
-      goal: `≤ ${ONE_PROCESSOR_GOAL}`,
-      met: r1 <= ONE_PROCESSOR_GOAL,
-    },
-    {
-      what: "wall time, pipeline with two processor slots vs direct engine loop",
-      baseline: { label: "direct loop", value: loopSeconds, unit: "s" },
-      subject: { label: "pipeline, 2 in flight", value: two.seconds, unit: "s" },
-      ratio: r2,
-      goal: `< ${TWO_PROCESSORS_GOAL}`,
-      met: r2 < TWO_PROCESSORS_GOAL,
-    },
-  ];
+  const rows: Row[] = [];
+  for (const [slots, run, goal] of [
+    ["one processor slot", one, ONE_PROCESSOR_GOAL],
+    ["two processor slots", two, TWO_PROCESSORS_GOAL],
+  ] as const) {
+    const meets = (r: number) => (goal === ONE_PROCESSOR_GOAL ? r <= goal : r < goal);
+    const goalText = goal === ONE_PROCESSOR_GOAL ? `≤ ${goal}` : `< ${goal}`;
+    const wall = ratio(run.seconds, loopSeconds);
+    const pipe = ratio(run.pipelineSeconds, loopSeconds);
+    rows.push(
+      {
+        what: `wall time of \`transcribe\` (${slots}) vs direct engine loop`,
+        baseline: { label: "direct loop", value: loopSeconds, unit: "s" },
+        subject: { label: "transcribe", value: run.seconds, unit: "s" },
+        ratio: wall,
+        goal: goalText,
+        met: meets(wall),
+      },
+      {
+        what: `JobRequested → JobCompleted (${slots}) vs direct engine loop`,
+        baseline: { label: "direct loop", value: loopSeconds, unit: "s" },
+        subject: { label: "pipeline", value: run.pipelineSeconds, unit: "s" },
+        ratio: pipe,
+        goal: goalText,
+        met: meets(pipe),
+      },
+      {
+        what: `JobRequested → last SegmentTranscribed (${slots}) vs direct engine loop`,
+        baseline: { label: "direct loop", value: loopSeconds, unit: "s" },
+        subject: { label: "pipeline", value: run.transcribedSeconds, unit: "s" },
+        ratio: ratio(run.transcribedSeconds, loopSeconds),
+      },
+    );
+  }
   for (const [label, run] of [["1 in flight", one], ["2 in flight", two]] as const) {
     const delta = run.wer - wholeWer;
     rows.push({
@@ -121,7 +141,7 @@ export async function runOverhead(ctx: BenchContext, options: OverheadOptions): 
   });
   const notes = [
     `Input: ${speech.durationSeconds.toFixed(1)} s of flite speech (voice slt) of testkit's LONG_TEXT${options.repeats >= 1 ? ` x${Math.round(options.repeats)}` : " (first sentences)"}, cut into ${segments.length} segments by segmentMedia with the pipeline's defaults.`,
-    `Pipeline: every worker role started in this process on isolated topics (createStackContext) before timing; the timed part is \`transcribe\` submitting the file (uploaded to S3 first, as in cluster mode) until the transcripts are written. Two slots = LINGOSTREAM_ASR_MAX_IN_FLIGHT=2 (two PocketSphinx decoders) on segments spread over 2 partitions.`,
+    `Pipeline: every worker role started in this process on isolated topics (createStackContext) before timing, default configuration. "transcribe" is the wall time of the \`transcribe\` call: it also joins a consumer group to watch the job (Kafka's 3 s initial rebalance delay), uploads the file to S3 (as in cluster mode) and writes the outputs. "JobRequested → JobCompleted" is the pipeline's own span, from the events' times; it still includes the sink's flush interval (5 s by default) at the tail, which "→ last SegmentTranscribed" leaves out (every segment transcribed and durable in Kafka, the work the direct loop does). Two slots = LINGOSTREAM_ASR_MAX_IN_FLIGHT=2 (two PocketSphinx decoders) on segments spread over 2 partitions.`,
     `Direct loop: a fresh persistent PocketSphinx engine (model load included, as in the pipeline) over the same segments already cut; cutting took ${segmentingSeconds.toFixed(2)} s more. Engine on the whole clip: ${wholeSeconds.toFixed(1)} s.`,
   ];
   return {
@@ -151,17 +171,15 @@ async function runPipeline(ctx: BenchContext, hooks: PipelineHooks, media: strin
     const name = basename(media).replace(/\.[^.]+$/, "");
     const transcript = JSON.parse(await readFile(join(out, `${name}.json`), "utf8")) as { text: string; segments: unknown[] };
     const wer = wordErrorRate(text, transcript.text).wer;
-    ctx.log(`pipeline, ${inFlight} in flight: ${seconds.toFixed(1)} s, WER ${wer.toFixed(3)}`);
-    return { seconds, wer, segments: transcript.segments.length, exitCode };
+    const times = await readPipelineTimes(stack.ctx);
+    const pipelineSeconds = (times.completed - times.requested) / 1000;
+    const transcribedSeconds = ((times.results.at(-1) ?? times.completed) - times.requested) / 1000;
+    ctx.log(`pipeline, ${inFlight} in flight: transcribe ${seconds.toFixed(1)} s, JobRequested → JobCompleted ${pipelineSeconds.toFixed(1)} s, WER ${wer.toFixed(3)}`);
+    return { seconds, pipelineSeconds, transcribedSeconds, wer, segments: transcript.segments.length, exitCode };
   } finally {
     await workers.stop();
     await deleteObjects(stack.ctx.store, [...tenantPrefixes(tenant), `archive/${stack.ctx.topics.results}/`]);
     await stack.cleanup();
     await rm(out, { recursive: true, force: true });
   }
-}
-
-/** Everything the pipeline writes to S3 for one tenant. */
-export function tenantPrefixes(tenant: string): string[] {
-  return ["media", "segments", "jobs", "transcripts"].map((p) => `${p}/${tenant}/`);
 }

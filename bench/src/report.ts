@@ -7,7 +7,7 @@ import type { MachineInfo } from "./machine.ts";
 export interface Measured {
   label: string;
   value: number;
-  /** B, B/segment, s, ms, MB/s, segments/s, x (a factor), ratio (a share, 0..1). */
+  /** B, B/segment, s, ms, MiB/s, segments/s, x (a factor), ratio (a share, 0..1). */
   unit: string;
 }
 

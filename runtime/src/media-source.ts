@@ -1,7 +1,7 @@
 // Job sources are local paths or s3:// URIs. ffmpeg reads S3 objects through a
 // short-lived presigned URL, so media is streamed, never downloaded whole.
 
-import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { PipelineError } from "./errors.ts";
 import type { ObjectStore } from "./object-store.ts";
@@ -19,9 +19,21 @@ export function parseS3Uri(uri: string): S3Location | undefined {
   return { bucket: rest.slice(0, slash), key: rest.slice(slash + 1) };
 }
 
-/** What ffmpeg should open for a job source: the path itself, or a presigned URL. */
+/**
+ * What ffmpeg should open for a job source: the path itself, or a presigned URL.
+ * An S3 source is looked up first: ffmpeg reports a missing or empty object as an
+ * HTTP 4xx that reads like a network failure (and would be retried as one), S3
+ * itself says plainly what is wrong.
+ */
 export async function readableMediaInput(source: string, store: ObjectStore, expiresInSeconds = 6 * 3600): Promise<string> {
   const location = parseS3Uri(source);
   if (!location) return source;
+  let byteSize: number | undefined;
+  try {
+    byteSize = (await store.client.send(new HeadObjectCommand({ Bucket: location.bucket, Key: location.key }))).ContentLength;
+  } catch (err) {
+    throw store.classify(err, location.key);
+  }
+  if (byteSize === 0) throw new PipelineError("not-media", `${source} is empty (0 bytes)`);
   return getSignedUrl(store.client, new GetObjectCommand({ Bucket: location.bucket, Key: location.key }), { expiresIn: expiresInSeconds });
 }

@@ -10,6 +10,7 @@ import {
   deleteTopicsWithPrefix,
   loadConfig,
   loadTopicSpecs,
+  retry,
   type ServiceContext,
 } from "@lingostream/runtime";
 
@@ -39,7 +40,12 @@ export async function createStackContext(name: string, options: { partitions?: n
   const admin = ctx.kafka.admin();
   await admin.connect();
   try {
-    await applyTopics(admin, await loadTopicSpecs(), { prefix, partitions: options.partitions ?? 2 });
+    const specs = await loadTopicSpecs();
+    // A broker busy deleting the last test's topics may answer UNKNOWN_TOPIC_OR_PARTITION
+    // while kafkajs waits for the new leaders; applying again is idempotent.
+    await retry(() => applyTopics(admin, specs, { prefix, partitions: options.partitions ?? 2 }), { retries: 5, minDelayMs: 200, maxDelayMs: 2000, factor: 2 }, {
+      isRetriable: (err) => (err as { retriable?: unknown })?.retriable === true,
+    });
   } finally {
     await admin.disconnect();
   }

@@ -18,6 +18,8 @@ export interface WorkerProbeResult {
   timeline: [number, number][];
   /** Bytes the worker wrote to S3. */
   bytesWritten: number;
+  /** Sink only: the sum of its flush durations (write, complete jobs, commit), s. */
+  writingSeconds: number;
 }
 
 function workerContext(role: string): ServiceContext {
@@ -66,14 +68,18 @@ export async function runProcessorProbe(args: { segments: number; sampleEvery: n
     await processor.stop();
     ctx.store.close();
   }
-  return { handled: settled, failed, seconds: (lastAt - started) / 1000, activeSeconds: (lastAt - firstAt) / 1000, timeline, bytesWritten: written() };
+  return { handled: settled, failed, seconds: (lastAt - started) / 1000, activeSeconds: (lastAt - firstAt) / 1000, timeline, bytesWritten: written(), writingSeconds: 0 };
 }
 
+/** Sum of a counter's values (or of a histogram's sums) over the series matching labels. */
 async function metricTotal(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
   const metric = registry.getSingleMetric(name);
   if (!metric) return 0;
-  const { values } = await metric.get();
-  return values.filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want)).reduce((sum, v) => sum + v.value, 0);
+  const { values, type } = await metric.get();
+  return values
+    .filter((v) => String(type) !== "histogram" || (v as { metricName?: string }).metricName === `${name}_sum`)
+    .filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want))
+    .reduce((sum, v) => sum + v.value, 0);
 }
 
 export async function runSinkProbe(args: { sampleMs: number }): Promise<WorkerProbeResult> {
@@ -98,5 +104,6 @@ export async function runSinkProbe(args: { sampleMs: number }): Promise<WorkerPr
     ctx.store.close();
   }
   const done = performance.now();
-  return { handled, failed: 0, seconds: (done - started) / 1000, activeSeconds: (done - firstAt) / 1000, timeline, bytesWritten: written() };
+  const writingSeconds = await metricTotal(ctx.metrics, "lingostream_sink_flush_duration_seconds");
+  return { handled, failed: 0, seconds: (done - started) / 1000, activeSeconds: (done - firstAt) / 1000, timeline, bytesWritten: written(), writingSeconds };
 }

@@ -5,10 +5,10 @@
 import type { Command } from "commander";
 import { connectionSpec, createLogger, createServiceContext, loadConfig, type Env } from "@lingostream/runtime";
 import { parseTimePoint } from "../pressure-report/time-args.ts";
-import { loadServiceConfigs } from "../services.ts";
-import { readStatus, type WatchedGroup } from "../status/read-status.ts";
+import { readStatus } from "../status/read-status.ts";
 import { formatStatus } from "../status/status-format.ts";
 import type { StatusReport } from "../status/status-model.ts";
+import { watchedGroups } from "../status/watched-groups.ts";
 
 export interface StatusOptions {
   json?: boolean;
@@ -29,18 +29,10 @@ export function registerStatusCommand(program: Command): void {
 export async function status(opts: StatusOptions, env: Env, write: (text: string) => void, now = Date.now()): Promise<StatusReport> {
   const since = parseTimePoint(opts.since, now, "--since");
   const config = loadConfig(connectionSpec, env);
-  const services = loadServiceConfigs(env);
   const logger = createLogger({ level: config.logLevel === "info" ? "warn" : config.logLevel });
   const ctx = createServiceContext(config, logger, { role: "status" });
-  const t = ctx.topics;
-  // The groups and the topics each reads, as the services subscribe them.
-  const groups: WatchedGroup[] = [
-    { group: services.segmenter.groupId, role: "segmenter", topics: [t.jobs] },
-    { group: services.asr.groupId, role: "asr", topics: [t.segments] },
-    { group: services.sink.groupId, role: "sink", topics: [t.results, t.jobs, t.segmentsFailed] },
-  ];
   try {
-    const report = await readStatus(ctx, { groups, since, now });
+    const report = await readStatus(ctx, { groups: watchedGroups(env, ctx.topics), since, now });
     write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
     return report;
   } finally {

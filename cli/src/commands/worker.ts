@@ -13,7 +13,9 @@ import {
   loadConfig,
   serveMetrics,
 } from "@lingostream/runtime";
+import { startClusterMetrics } from "../cluster-metrics.ts";
 import { ROLES, startServices, stopServices, type Role } from "../services.ts";
+import { watchedGroups } from "../status/watched-groups.ts";
 
 export function registerWorkerCommand(program: Command): void {
   program
@@ -47,6 +49,8 @@ async function runWorkers(roles: Role[], metricsPort: number): Promise<void> {
   if (metricsPort > 0) {
     const server = await serveMetrics(metrics, metricsPort, { ready: () => ready }, "0.0.0.0");
     shutdown.add("metrics", () => new Promise<void>((r) => server.close(() => r())));
+    const cluster = startClusterMetrics(ctx, metrics, watchedGroups(process.env, ctx.topics));
+    shutdown.add("cluster-metrics", () => cluster.stop());
   }
   logger.info({ roles, instanceId: ctx.instanceId }, "workers running");
   await Promise.race([new Promise((r) => shutdown.signal.addEventListener("abort", r)), ...services.map((s) => s.done)]);

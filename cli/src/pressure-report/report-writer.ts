@@ -146,14 +146,14 @@ const forecasts = (r: WindowRow) => {
   const f = r.forecasts;
   return f.issued + f.misses + f.beyondHorizon === 0 ? "-" : `${f.hits}/${f.misses}/${f.falseAlarms}${f.open > 0 ? ` (+${f.open} open)` : ""}`;
 };
-const mae = (r: WindowRow) => (r.forecasts.maeSeconds === null ? "-" : `${r.forecasts.maeSeconds.toFixed(0)}s`);
+const mae = (r: WindowRow) => (r.forecasts.maeSeconds === null ? "-" : formatDuration(r.forecasts.maeSeconds * 1000));
 
 function cells(r: WindowRow): string[] {
   return [dur(r.levelMs.LOW), dur(r.levelMs.MODERATE), dur(r.levelMs.HIGH), dur(r.levelMs.CRITICAL), pct(r.peakRatio), pct(r.p95Ratio), slope(r.slopeRatioPerSecond), String(r.transitions), forecasts(r), mae(r)];
 }
 
 const COLUMNS = ["LOW", "MODERATE", "HIGH", "CRITICAL", "peak", "p95", "pp/min", "trans", "hit/miss/FA", "MAE"];
-const WIDTHS = [8, 8, 8, 8, 6, 6, 7, 5, 18, 5];
+const WIDTHS = [8, 8, 8, 8, 6, 6, 7, 5, 18, 7];
 const SOURCE_WIDTH = 24;
 
 function fit(text: string, width: number): string {

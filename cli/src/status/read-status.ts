@@ -9,6 +9,7 @@ import { AssignerProtocol, type Admin } from "kafkajs";
 import { classifyKafkaError, type ServiceContext } from "@lingostream/runtime";
 import { readJobEvent } from "@lingostream/schemas";
 import { scanTopics } from "../topic-scan/topic-scan.ts";
+import type { WatchedGroup } from "./watched-groups.ts";
 import {
   countJobEvent,
   emptyJobCounts,
@@ -23,12 +24,6 @@ import {
   type SourceStatus,
   type StatusReport,
 } from "./status-model.ts";
-
-export interface WatchedGroup {
-  group: string;
-  role: string;
-  topics: string[];
-}
 
 export interface ReadStatusOptions {
   groups: readonly WatchedGroup[];
@@ -106,7 +101,7 @@ function assignedPartitions(assignment: Buffer): string[] {
   }
 }
 
-async function topicOffsets(admin: Admin, topic: string): Promise<PartitionOffsets[]> {
+export async function topicOffsets(admin: Admin, topic: string): Promise<PartitionOffsets[]> {
   return (await admin.fetchTopicOffsets(topic)).map((o) => ({ partition: o.partition, low: o.low, high: o.high }));
 }
 

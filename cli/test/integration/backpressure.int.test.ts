@@ -10,7 +10,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningService, type ServiceContext } from "@lingostream/runtime";
+import type { RunningService, ServiceContext } from "@lingostream/runtime";
 import { createEngine, type AsrEngine } from "@lingostream/asr";
 import { jobEventValue, type AudioSegment, type MemoryPressure } from "@lingostream/schemas";
 import { LONG_TEXT, SHORT_TEXTS, createStackContext, synthesizeSpeech, waitFor, type StackContext } from "@lingostream/testkit";

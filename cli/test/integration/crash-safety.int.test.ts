@@ -65,7 +65,8 @@ describe("crash safety", () => {
       S3_ENDPOINT: `http://127.0.0.1:${proxy.port}`,
       S3_ACCESS_KEY_ID: process.env.S3_ACCESS_KEY_ID ?? LOCAL_S3_CREDENTIALS.accessKeyId,
       S3_SECRET_ACCESS_KEY: process.env.S3_SECRET_ACCESS_KEY ?? LOCAL_S3_CREDENTIALS.secretAccessKey,
-      LOG_LEVEL: "warn",
+      // The ASR workers log to a file per run, kept when a test fails.
+      LOG_LEVEL: "info",
       LINGOSTREAM_ASR_ENGINE: "deterministic",
       // Segments take a moment each, so kills and outages land while some are in flight.
       LINGOSTREAM_ASR_DETERMINISTIC_DELAY_MS: "40",

@@ -174,7 +174,7 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
     let segment: AudioSegment | null = null;
     try {
       if (!message.value) throw new PipelineError("malformed", "message has no value");
-      const decoded = await ctx.serde.decode(message.value);
+      const decoded = await ctx.serde.decodeAs("segments", message.value);
       segment = decoded.value as AudioSegment;
       assertValidId("tenant", segment.tenant);
       assertValidId("job id", segment.jobId);

@@ -4,12 +4,21 @@
 // JobSegmented is durable.
 
 import type { EachBatchPayload } from "kafkajs";
-import { appendJobEvent, assertValidId, readableMediaInput, type RunningService, type ServiceContext } from "@lingostream/runtime";
+import { appendJobEvent, assertValidId, readableMediaInput, retry, type RetryPolicy, type RunningService, type ServiceContext } from "@lingostream/runtime";
 import { readJobEvent, type JobRequested } from "@lingostream/schemas";
 import type { SegmenterConfig } from "./config.ts";
 import { segmentJob } from "./segment-job.ts";
 import { createSegmenterMetrics } from "./metrics.ts";
 import { describeSegmenterFailure } from "./failure.ts";
+import { isSegmenterError } from "./segmenter-error.ts";
+
+/**
+ * Remote media that fails to probe or decode may be a network blip or a bad
+ * file (ffmpeg cannot tell them apart over HTTP). A few tries settle it; then
+ * the job fails instead of holding its partition of asr.jobs for good.
+ */
+const MEDIA_ATTEMPTS = 3;
+const MEDIA_RETRY: RetryPolicy = { retries: MEDIA_ATTEMPTS - 1, minDelayMs: 500, maxDelayMs: 5000, factor: 2 };
 
 export interface SegmenterServiceOptions {
   config: SegmenterConfig;
@@ -36,30 +45,41 @@ export async function startSegmenter(ctx: ServiceContext, options: SegmenterServ
       // Ids become object keys; a hostile one ends its job (JobFailed, invalid-id) before any media is touched.
       assertValidId("tenant", job.tenant);
       assertValidId("job id", job.jobId);
-      const input = await readableMediaInput(job.source, ctx.store);
-      const result = await segmentJob(ctx, job, {
-        config: options.config,
-        producer,
-        input,
-        signal: stopping.signal,
-        shouldPause: options.shouldPause,
-        onSegment: () => metrics.segments.inc(),
-      });
+      const result = await retry(
+        async () =>
+          segmentJob(ctx, job, {
+            config: options.config,
+            producer,
+            input: await readableMediaInput(job.source, ctx.store),
+            signal: stopping.signal,
+            shouldPause: options.shouldPause,
+            onSegment: () => metrics.segments.inc(),
+          }),
+        MEDIA_RETRY,
+        {
+          signal: stopping.signal,
+          isRetriable: (err) => isSegmenterError(err) && describeSegmenterFailure(err).retriable,
+          onRetry: (err, attempt, delayMs) => log.warn({ err: (err as Error).message, attempt, delayMs }, "media could not be read; trying again"),
+        },
+      );
       metrics.jobs.inc({ outcome: "segmented" });
       log.info({ ...result, ms: Date.now() - started }, "job segmented");
     } catch (err) {
       if (stopping.signal.aborted) throw err;
       const failure = describeSegmenterFailure(err);
-      if (failure.retriable) throw err;
+      // Infrastructure (S3, Kafka, the registry) is waited for: the offset stays
+      // uncommitted and the job is tried again. Media failures had their tries above.
+      if (failure.retriable && !isSegmenterError(err)) throw err;
+      const message = failure.retriable ? `${failure.message} (gave up after ${MEDIA_ATTEMPTS} tries)` : failure.message;
       // Bad media ends the job with a clear reason; the other jobs go on.
       metrics.jobs.inc({ outcome: "failed" });
-      log.error({ code: failure.code, err: failure.message }, "job could not be segmented");
+      log.error({ code: failure.code, err: message }, "job could not be segmented");
       await appendJobEvent(ctx, producer, "JobFailed", {
         tenant: job.tenant,
         jobId: job.jobId,
         stage: "segmenter",
         reason: failure.code,
-        message: failure.message,
+        message,
         producerId: ctx.instanceId,
         eventTime: Date.now(),
       });

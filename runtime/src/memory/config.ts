@@ -13,7 +13,7 @@ export const memorySpec = {
   }),
   scope: oneOf({
     env: "LINGOSTREAM_MEMORY_SCOPE",
-    doc: "what the monitor measures: host (the machine or container: limit minus available) or process (its own RSS against the limit)",
+    doc: "what the limit applies to: host (the machine or container: limit minus available) or process (each process's own RSS; workers still hold the host to its physical limit)",
     default: "host",
     values: ["host", "process"] as const satisfies readonly MemoryScope[],
   }),

@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { waitFor, createStackContext } from "@lingostream/testkit";
 import type { RunningService } from "@lingostream/runtime";
-import type { SegmentFailed } from "@lingostream/schemas";
+import { replay } from "../../../src/commands/replay.ts";
 import { transcribe } from "../../../src/commands/transcribe.ts";
 import { startServices, stopServices } from "../../../src/services.ts";
 import { AsrChild } from "./asr-child.ts";
@@ -89,16 +89,19 @@ export async function runWithFault(options: FaultRunOptions): Promise<FaultRunOu
   const asr = new AsrChild(stack.env, join(options.dir, `${scenario}-asr.log`));
   const notes: string[] = [];
   let services: RunningService[] = [];
+  const t0 = Date.now();
+  const since = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
   try {
     await observer.start();
     services = await startServices(stack.ctx, ["monitor", "sink", "segmenter"], stack.env);
     asr.start();
+    notes.push(`services up at ${since()}`);
     const handle: RunHandle = {
       observer,
       asr,
       expectedSegments: options.expectedSegments,
       untilTranscribed: (count) => waitFor(() => observer.transcribedIds().size >= count, `${count} segments transcribed`, RUN_TIMEOUT_S * 1000, 50).then(() => {}),
-      note: (line) => notes.push(line),
+      note: (line) => notes.push(`${line} (at ${since()})`),
     };
     // The fault runs beside the transcription and must have happened by its end.
     let faultError: unknown;
@@ -110,21 +113,39 @@ export async function runWithFault(options: FaultRunOptions): Promise<FaultRunOu
       { out: join(options.dir, `${scenario}-out`), language: "en", engine: "deterministic", timeout: String(RUN_TIMEOUT_S) },
       stack.env,
     );
+    notes.push(`transcribe returned ${exitCode} at ${since()}`);
     await fault;
     if (faultError !== undefined) throw faultError;
 
     const jobIds = [...observer.jobs].filter(([, v]) => v.sourceName !== undefined).map(([id]) => id);
     let replayed = 0;
     if (options.replayDeadLetters) {
-      for (let round = 1; round <= 3 && jobIds.some((id) => (observer.latest(id)?.failedCount ?? 1) > 0); round++) {
-        const before = new Map(jobIds.map((id) => [id, observer.jobs.get(id)?.completions.length ?? 0]));
-        const replaying = jobIds.filter((id) => (observer.latest(id)?.failedCount ?? 0) > 0);
-        const count = await replay(stack.ctx, observer, replaying);
-        replayed += count;
-        notes.push(`replay round ${round}: ${count} dead-lettered segments of ${replaying.length} jobs republished`);
+      for (let round = 1; round <= 3; round++) {
+        const failing = jobIds.filter((id) => (observer.latest(id)?.failedCount ?? 0) > 0);
+        if (failing.length === 0) break;
+        const mark = observer.deadLetters.length;
+        const ids: string[] = [];
+        // `lingostream replay --job <id>` for each job announced with failed segments.
+        for (const jobId of failing) {
+          const summary = await replay(stack.ctx, { job: jobId });
+          for (const job of summary.jobs) ids.push(...job.segmentIds);
+        }
+        replayed += ids.length;
+        notes.push(`replay round ${round}: lingostream replay --job re-published ${ids.length} dead-lettered segments of ${failing.length} jobs`);
+        // Settled: each replayed segment has a result or a new dead letter, and
+        // each job's latest JobCompleted counts exactly what still has none.
         await waitFor(
-          () => replaying.every((id) => (observer.jobs.get(id)?.completions.length ?? 0) > (before.get(id) ?? 0)),
-          "replayed jobs announced complete again",
+          () => {
+            const results = observer.transcribedIds();
+            const again = new Set(observer.deadLetters.slice(mark).map((d) => d.segmentId));
+            if (!ids.every((id) => results.has(id) || again.has(id))) return false;
+            return failing.every((jobId) => {
+              const unresolved = new Set(observer.deadLetters.filter((d) => d.jobId === jobId && d.segmentId && !results.has(d.segmentId)).map((d) => d.segmentId));
+              const latest = observer.latest(jobId);
+              return latest !== undefined && latest.failedCount === unresolved.size && latest.transcribedCount + latest.failedCount === latest.segmentCount;
+            });
+          },
+          "replayed segments settled and their jobs announced again",
           RUN_TIMEOUT_S * 1000,
         );
       }
@@ -173,29 +194,4 @@ export async function runWithFault(options: FaultRunOptions): Promise<FaultRunOu
     await observer.stop();
     await stack.cleanup();
   }
-}
-
-/**
- * What `lingostream replay` does for these jobs: each dead-lettered segment
- * that has no result yet goes back on the work queue as its next attempt.
- */
-async function replay(ctx: Parameters<typeof startServices>[0], observer: TopicObserver, jobIds: string[]): Promise<number> {
-  const done = observer.transcribedIds();
-  const latest = new Map<string, SegmentFailed>();
-  for (const letter of observer.deadLetters) {
-    if (letter.segment && letter.jobId && jobIds.includes(letter.jobId) && !done.has(letter.segment.segmentId)) latest.set(letter.segment.segmentId, letter);
-  }
-  if (latest.size === 0) return 0;
-  await ctx.serde.register("segments");
-  const producer = ctx.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  try {
-    for (const letter of latest.values()) {
-      const segment = { ...letter.segment!, attempt: letter.attempt + 1, producerId: ctx.instanceId, eventTime: Date.now() };
-      await producer.send({ topic: ctx.topics.segments, acks: -1, messages: [{ key: segment.segmentId, value: await ctx.serde.encode("segments", segment) }] });
-    }
-  } finally {
-    await producer.disconnect();
-  }
-  return latest.size;
 }

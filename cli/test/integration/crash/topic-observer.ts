@@ -34,7 +34,7 @@ export class TopicObserver {
 
   async start(): Promise<void> {
     const { topics } = this.ctx;
-    const consumer = this.ctx.kafka.consumer({ groupId: `${topics.jobs}.observer-${this.ctx.instanceId}`, sessionTimeout: 30_000 });
+    const consumer = this.ctx.kafka.consumer({ groupId: `${topics.jobs}.observer-${this.ctx.instanceId}`, sessionTimeout: 30_000, maxWaitTimeInMs: 500 });
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topics: [topics.segments, topics.results, topics.segmentsFailed, topics.jobs], fromBeginning: true });
