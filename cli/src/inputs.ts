@@ -2,7 +2,7 @@
 // folders walked for media extensions, s3:// URIs passed through.
 
 import { readdir, stat } from "node:fs/promises";
-import { basename, extname, join, resolve } from "node:path";
+import { basename, extname, resolve, sep } from "node:path";
 
 export const MEDIA_EXTENSIONS = new Set([
   ".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".oga", ".opus", ".wma", ".aiff", ".aif",
@@ -14,6 +14,11 @@ export interface MediaInputRef {
   source: string;
   /** File name without folders, used for output names. */
   name: string;
+  /**
+   * The path's bytes when they are not UTF-8: `source` then shows U+FFFD in
+   * their place and cannot open the file, so it is read through this and uploaded.
+   */
+  rawPath?: Buffer;
 }
 
 export interface ExpandResult {
@@ -38,9 +43,9 @@ export async function expandInputs(paths: string[]): Promise<ExpandResult> {
       continue;
     }
     if (info.isDirectory()) {
-      const found = await walk(abs);
+      const found = await walk(Buffer.from(abs));
       if (found.length === 0) problems.push(`${p}: folder holds no media files (${[...MEDIA_EXTENSIONS].slice(0, 6).join(", ")}, …)`);
-      inputs.push(...found.map((f) => ({ source: f, name: basename(f) })));
+      inputs.push(...found);
     } else {
       // A file named explicitly is tried whatever its extension; the probe decides.
       inputs.push({ source: abs, name: basename(abs) });
@@ -49,16 +54,24 @@ export async function expandInputs(paths: string[]): Promise<ExpandResult> {
   return { inputs, problems };
 }
 
-async function walk(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const entries = await readdir(dir, { withFileTypes: true });
-  entries.sort((a, b) => a.name.localeCompare(b.name));
+/** Names are read as bytes: a file name that is not UTF-8 has no string that opens it. */
+async function walk(dir: Buffer): Promise<MediaInputRef[]> {
+  const out: MediaInputRef[] = [];
+  const entries = await readdir(dir, { withFileTypes: true, encoding: "buffer" });
+  entries.sort((a, b) => a.name.toString("utf8").localeCompare(b.name.toString("utf8")));
   for (const entry of entries) {
-    const full = join(dir, entry.name);
+    const full = Buffer.concat([dir, Buffer.from(sep), entry.name]);
     if (entry.isDirectory()) out.push(...(await walk(full)));
-    else if (entry.isFile() && MEDIA_EXTENSIONS.has(extname(entry.name).toLowerCase())) out.push(full);
+    else if (entry.isFile() && MEDIA_EXTENSIONS.has(extname(entry.name.toString("utf8")).toLowerCase())) out.push(fileInput(full));
   }
   return out;
+}
+
+function fileInput(path: Buffer): MediaInputRef {
+  const source = path.toString("utf8");
+  const input: MediaInputRef = { source, name: basename(source) };
+  if (!Buffer.from(source, "utf8").equals(path)) input.rawPath = path;
+  return input;
 }
 
 /** Output base names, unique within one run (two "talk.mp4" from different folders). */

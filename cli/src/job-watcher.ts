@@ -24,6 +24,7 @@ export class JobWatcher {
   private readonly ctx: ServiceContext;
   private starts: StartOffsets = new Map();
   private onChange: () => void = () => {};
+  private restartTimer: NodeJS.Timeout | undefined;
 
   constructor(ctx: ServiceContext) {
     this.ctx = ctx;
@@ -44,8 +45,22 @@ export class JobWatcher {
 
   async start(onChange: () => void): Promise<void> {
     this.onChange = onChange;
-    const consumer = this.ctx.kafka.consumer({ groupId: `lingostream-watch-${this.ctx.instanceId}`, sessionTimeout: 30_000 });
+    await this.run();
+  }
+
+  private async run(): Promise<void> {
+    // disconnect() waits out the fetch in flight: a short long-poll lets `transcribe` exit as soon as its jobs end, not 5 s later.
+    const consumer = this.ctx.kafka.consumer({ groupId: `lingostream-watch-${this.ctx.instanceId}`, sessionTimeout: 30_000, maxWaitTimeInMs: 500 });
     this.consumer = consumer;
+    // kafkajs gives up on some crashes for good (a group coordinator not found
+    // while the broker restarts, tulios/kafkajs#1630), which would leave
+    // `transcribe` waiting forever: a new consumer reads again from the
+    // recorded offsets, and applying an event twice changes nothing.
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (event.payload.restart || this.consumer !== consumer) return;
+      this.ctx.logger.warn({ err: String(event.payload.error) }, "job watcher's consumer crashed; starting a new one");
+      this.restartSoon(consumer);
+    });
     await consumer.connect();
     const topics = [...this.starts.keys()];
     await consumer.subscribe({ topics, fromBeginning: true });
@@ -107,9 +122,22 @@ export class JobWatcher {
     return [...this.jobs.values()].every(isEnded);
   }
 
+  private restartSoon(crashed: Consumer): void {
+    this.restartTimer = setTimeout(() => {
+      if (this.consumer !== crashed) return;
+      this.run().catch((err: unknown) => {
+        this.ctx.logger.warn({ err: String(err) }, "job watcher could not restart its consumer; trying again");
+        void this.consumer?.disconnect().catch(() => {});
+        if (this.consumer !== undefined) this.restartSoon(this.consumer);
+      });
+    }, 1000);
+  }
+
   async stop(): Promise<void> {
-    await this.consumer?.disconnect().catch(() => {});
+    clearTimeout(this.restartTimer);
+    const consumer = this.consumer;
     this.consumer = undefined;
+    await consumer?.disconnect().catch(() => {});
   }
 }
 

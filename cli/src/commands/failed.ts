@@ -7,7 +7,7 @@ import type { ServiceContext } from "@lingostream/runtime";
 import { readJobEvent, type SegmentFailed, type SegmentTranscribed } from "@lingostream/schemas";
 import { parseFilter, type FilterArgs } from "../dead-letter-args.ts";
 import { DEFAULT_REPORT_LIMITS, FailedReport, matchesFilter, type FailedGroup, type FailedReportLimits } from "../dead-letters.ts";
-import { scanTopics } from "../bounded-scan.ts";
+import { scanEvents } from "../topic-scan/topic-scan.ts";
 import { withCommandContext } from "../command-context.ts";
 
 export interface FailedListOptions extends FilterArgs {
@@ -46,8 +46,7 @@ export async function listFailed(ctx: ServiceContext, opts: FailedListOptions, l
   const filter = parseFilter(opts, Date.now());
   const report = new FailedReport(limits);
   const scanned = { deadLetters: 0, results: 0, jobEvents: 0, undecodable: 0, incomplete: [] as string[] };
-  const failedScan = await scanTopics(ctx, [ctx.topics.segmentsFailed], ({ value, error }) => {
-    if (error !== undefined) return;
+  const failedScan = await scanEvents(ctx, [ctx.topics.segmentsFailed], ({ value }) => {
     const letter = value as SegmentFailed;
     if (!matchesFilter(letter, filter)) return;
     scanned.deadLetters++;
@@ -59,8 +58,7 @@ export async function listFailed(ctx: ServiceContext, opts: FailedListOptions, l
   if (opts.resolve !== false && report.trackedSegments > 0) {
     // Results are keyed by job and dead letters by segment, so they meet only here;
     // the tracked-segment map is what bounds this pass, not the result log.
-    const followUp = await scanTopics(ctx, [ctx.topics.results, ctx.topics.jobs], ({ topic, value, error }) => {
-      if (error !== undefined) return;
+    const followUp = await scanEvents(ctx, [ctx.topics.results, ctx.topics.jobs], ({ topic, value }) => {
       if (topic === ctx.topics.results) {
         scanned.results++;
         const r = value as SegmentTranscribed;

@@ -12,7 +12,7 @@ import { jobEventValue, type SegmentFailed } from "@lingostream/schemas";
 import { withCommandContext } from "../command-context.ts";
 import { parseFilter, parseLimit, parseRate, type FilterArgs } from "../dead-letter-args.ts";
 import { ReplaySelection, replaySegment, SKIP_REASONS, type ReplayCandidate, type SkipReason } from "../dead-letters.ts";
-import { scanTopics } from "../bounded-scan.ts";
+import { scanEvents } from "../topic-scan/topic-scan.ts";
 
 /**
  * Most segments one run selects. The selection holds each segment's event
@@ -82,14 +82,12 @@ export async function replay(ctx: ServiceContext, opts: ReplayOptions, print: (l
   const replayId = `replay-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
 
   const selection = new ReplaySelection(limit);
-  const scan = await scanTopics(ctx, [ctx.topics.segmentsFailed], ({ value, error }) => {
-    if (error === undefined) selection.offer(value as SegmentFailed, filter);
-  });
+  const scan = await scanEvents(ctx, [ctx.topics.segmentsFailed], ({ value }) => selection.offer(value as SegmentFailed, filter));
   const candidates = selection.candidates();
   const summary: ReplaySummary = {
     replayId,
     dryRun: opts.dryRun === true,
-    scanned: scan.records,
+    scanned: scan.messages,
     undecodable: scan.undecodable,
     matched: selection.matched,
     selected: candidates.length,

@@ -125,8 +125,10 @@ async function submit(
   try {
     await ctx.serde.register("jobs");
     for (const job of jobs) {
-      // Remote workers cannot read this machine's files: the media goes to S3 first.
-      const source = embedded || job.input.source.startsWith("s3://") ? job.input.source : await uploadMedia(ctx, tenant, job.jobId, job.input);
+      // Remote workers cannot read this machine's files, and no worker can open a
+      // path that is not UTF-8 (see MediaInputRef.rawPath): such media goes to S3 first.
+      const local = embedded && !job.input.rawPath;
+      const source = local || job.input.source.startsWith("s3://") ? job.input.source : await uploadMedia(ctx, tenant, job.jobId, job.input);
       await appendJobEvent(ctx, producer, "JobRequested", {
         tenant,
         jobId: job.jobId,
@@ -146,7 +148,7 @@ async function submit(
 async function uploadMedia(ctx: ServiceContext, tenant: string, jobId: string, input: MediaInputRef): Promise<string> {
   const key = `media/${tenant}/${jobId}/${slugify(input.name, 100)}`;
   // Multipart upload streams the file in parts: memory does not grow with its size.
-  await new Upload({ client: ctx.store.client, params: { Bucket: ctx.store.bucket, Key: key, Body: createReadStream(input.source) }, queueSize: 2 }).done();
+  await new Upload({ client: ctx.store.client, params: { Bucket: ctx.store.bucket, Key: key, Body: createReadStream(input.rawPath ?? input.source) }, queueSize: 2 }).done();
   return `s3://${ctx.store.bucket}/${key}`;
 }
 

@@ -53,7 +53,20 @@ async function runWorkers(roles: Role[], metricsPort: number): Promise<void> {
     shutdown.add("cluster-metrics", () => cluster.stop());
   }
   logger.info({ roles, instanceId: ctx.instanceId }, "workers running");
-  await Promise.race([new Promise((r) => shutdown.signal.addEventListener("abort", r)), ...services.map((s) => s.done)]);
-  await shutdown.close();
+  try {
+    const ended = await Promise.race([
+      new Promise<undefined>((r) => shutdown.signal.addEventListener("abort", () => r(undefined))),
+      ...services.map((s) => s.done.then(() => s.name)),
+    ]);
+    // A service that ended by itself (its consumer crashed past kafkajs's own
+    // restarts) takes the process down with a failure exit, so a supervisor
+    // starts a whole one; the other services drain first.
+    if (ended !== undefined && !shutdown.signal.aborted) {
+      logger.error({ service: ended }, "service ended by itself; stopping the others");
+      process.exitCode = 1;
+    }
+  } finally {
+    await shutdown.close();
+  }
   logger.info("workers stopped");
 }

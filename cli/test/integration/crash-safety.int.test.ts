@@ -91,8 +91,9 @@ describe("crash safety", () => {
       console.info(
         `${r.scenario}: jobs ${r.jobs}, segments in ${r.segmentsIn}, transcribed ${r.transcribed} (${r.resultEvents} result events), ` +
           `dead-lettered ${r.deadLettered}, retried ${r.retried}, replayed ${r.replayed}, duplicates ${r.duplicates}, lost ${r.lost}, ` +
-          `JobCompleted ${r.completions}, worker starts ${r.workerStarts} / kills ${r.workerKills} / unexpected exits ${r.workerUnexpectedExits}, ` +
-          `transcribe exit ${r.transcribeExitCode}${r.notes.length > 0 ? `\n  ${r.notes.join("\n  ")}` : ""}`,
+          `JobCompleted ${r.completions}, ASR worker starts ${r.workerStarts} / kills ${r.workerKills} / exits by itself ${r.workerUnexpectedExits}, ` +
+          `pipeline worker exits by itself ${r.pipelineUnexpectedExits}, workers not drained in 30 s ${r.stopTimeouts}, ` +
+          `observer consumer restarts ${r.observerRestarts}, transcribe exit ${r.transcribeExitCode}${r.notes.length > 0 ? `\n  ${r.notes.join("\n  ")}` : ""}`,
       );
     }
   });

@@ -10,7 +10,16 @@
 // in-flight segment behind one transactional producer per worker.
 
 import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from "kafkajs";
-import { BufferPool, HandleRegistry, PipelineError, assertValidId, registerMemoryMetrics, type RunningService, type ServiceContext } from "@lingostream/runtime";
+import {
+  BufferPool,
+  HandleRegistry,
+  PipelineError,
+  assertValidId,
+  classifyKafkaError,
+  registerMemoryMetrics,
+  type RunningService,
+  type ServiceContext,
+} from "@lingostream/runtime";
 import type { AudioSegment, SegmentFailed } from "@lingostream/schemas";
 import type { AsrConfig } from "./config.ts";
 import { fullSpeed, type Backpressure } from "./backpressure.ts";
@@ -206,10 +215,11 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
         producerId: ctx.instanceId,
         now: Date.now,
       });
-      await producer.send({
-        topic: ctx.topics.results,
-        acks: -1,
-        messages: [{ key: segment.jobId, value: await ctx.serde.encode("results", outcome.event) }],
+      const value = await ctx.serde.encode("results", outcome.event);
+      // A failed send is Kafka's trouble, not the segment's (a broker restart):
+      // classified here so it is rethrown below and the segment is done again.
+      await producer.send({ topic: ctx.topics.results, acks: -1, messages: [{ key: segment.jobId, value }] }).catch((err: unknown) => {
+        throw classifyKafkaError(err, ctx.config.kafkaBrokers);
       });
       stats.transcribed++;
       metrics.processed.inc({ engine: outcome.event.engine });
@@ -218,7 +228,11 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
       logger.debug({ topic, partition, offset: message.offset, jobId: segment.jobId, segmentId: segment.segmentId, words: outcome.event.words.length }, "segment transcribed");
       options.onSettled?.({ segmentId: segment.segmentId, ok: true });
     } catch (err) {
-      if (err instanceof PipelineError && (err.code === "broker-unreachable" || err.code === "registry-unavailable")) throw err;
+      // The result could not be written for a passing reason (only the Kafka adapter makes
+      // broker-* errors): nothing is settled and the segment is done again. A permanent
+      // refusal (a result over the broker's size limit) is the segment's and is dead-lettered.
+      const passing = err instanceof PipelineError && (err.code === "broker-unreachable" || (err.code === "broker-transient" && err.retriable));
+      if (passing || (err instanceof PipelineError && err.code === "registry-unavailable")) throw err;
       await produceFailure(segment, message, partition, err, segment.attempt);
       options.onSettled?.({ segmentId: segment.segmentId, ok: false });
     } finally {

@@ -107,10 +107,17 @@ export async function startSegmenter(ctx: ServiceContext, options: SegmenterServ
     }
   }
 
-  await consumer.run({ eachBatch, eachBatchAutoResolve: false, autoCommit: false });
-
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
+  // kafkajs gives up on some crashes for good (a group coordinator not found
+  // while the broker restarts, tulios/kafkajs#1630): the service then ends, so
+  // its process exits and is restarted, instead of living on without a consumer.
+  consumer.on(consumer.events.CRASH, (event) => {
+    logger.error({ err: String(event.payload.error), restart: event.payload.restart }, "consumer crashed");
+    if (!event.payload.restart && !stopping.signal.aborted) resolveDone();
+  });
+
+  await consumer.run({ eachBatch, eachBatchAutoResolve: false, autoCommit: false });
   let stopped: Promise<void> | undefined;
   return {
     name: "segmenter",

@@ -1,16 +1,14 @@
 // One transcription run of the crash suite: its own topics on the private
-// broker, the segmenter, sink and pressure monitor in this process, the ASR
-// processor as a child process, jobs submitted through `transcribe`, and a
+// broker, two supervised worker processes (`worker monitor sink segmenter`
+// and `worker asr`), jobs submitted and awaited through `transcribe`, and a
 // fault injected while it runs. It ends with the jobs' final transcripts and
 // the counts the report needs.
 
 import { join } from "node:path";
 import { waitFor, createStackContext } from "@lingostream/testkit";
-import type { RunningService } from "@lingostream/runtime";
 import { replay } from "../../../src/commands/replay.ts";
 import { transcribe } from "../../../src/commands/transcribe.ts";
-import { startServices, stopServices } from "../../../src/services.ts";
-import { AsrChild } from "./asr-child.ts";
+import { WorkerChild } from "./worker-child.ts";
 import { TopicObserver } from "./topic-observer.ts";
 
 export interface TranscriptJson {
@@ -26,7 +24,8 @@ export interface TranscriptJson {
 /** What a fault sees of the run it disturbs. */
 export interface RunHandle {
   observer: TopicObserver;
-  asr: AsrChild;
+  /** The ASR processor's process. */
+  asr: WorkerChild;
   /** Segments the run will have in all (from the undisturbed run), or undefined for that run itself. */
   expectedSegments: number | undefined;
   /** Resolves once this many distinct segments have a result. */
@@ -56,9 +55,16 @@ export interface RunReport {
   lost: number;
   /** JobCompleted events in all (a job fixed by a replay is announced again). */
   completions: number;
+  /** ASR worker processes started, SIGKILLed by the test, and exited by themselves (then restarted). */
   workerStarts: number;
   workerKills: number;
   workerUnexpectedExits: number;
+  /** The same for the segmenter + sink + monitor process (never killed by the test). */
+  pipelineUnexpectedExits: number;
+  /** Worker processes that did not drain within 30 s of SIGTERM at the end. */
+  stopTimeouts: number;
+  /** Times the test's own observer had to replace a consumer kafkajs gave up on. */
+  observerRestarts: number;
   transcribeExitCode: number;
   notes: string[];
 }
@@ -86,16 +92,16 @@ export async function runWithFault(options: FaultRunOptions): Promise<FaultRunOu
   const { scenario } = options;
   const stack = await createStackContext(`crash-${scenario}`, { partitions: 3, env: options.env });
   const observer = new TopicObserver(stack.another("observer"));
-  const asr = new AsrChild(stack.env, join(options.dir, `${scenario}-asr.log`));
+  const pipeline = new WorkerChild(["monitor", "sink", "segmenter"], stack.env, join(options.dir, `${scenario}-pipeline.log`));
+  const asr = new WorkerChild(["asr"], stack.env, join(options.dir, `${scenario}-asr.log`));
   const notes: string[] = [];
-  let services: RunningService[] = [];
   const t0 = Date.now();
   const since = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
+  let report: RunReport | undefined;
   try {
     await observer.start();
-    services = await startServices(stack.ctx, ["monitor", "sink", "segmenter"], stack.env);
+    pipeline.start();
     asr.start();
-    notes.push(`services up at ${since()}`);
     const handle: RunHandle = {
       observer,
       asr,
@@ -165,7 +171,7 @@ export async function runWithFault(options: FaultRunOptions): Promise<FaultRunOu
       for (let i = 0; i < (view.segmentCount ?? 0); i++) if (!indices.includes(i)) lost++;
     }
 
-    const report: RunReport = {
+    report = {
       scenario,
       jobs: jobIds.length,
       segmentsIn: jobIds.reduce((n, id) => n + (observer.jobs.get(id)?.segmentCount ?? 0), 0),
@@ -181,17 +187,21 @@ export async function runWithFault(options: FaultRunOptions): Promise<FaultRunOu
       workerStarts: asr.stats.started,
       workerKills: asr.stats.killed,
       workerUnexpectedExits: asr.stats.unexpectedExits,
+      pipelineUnexpectedExits: pipeline.stats.unexpectedExits,
+      stopTimeouts: 0,
+      observerRestarts: observer.restarts,
       transcribeExitCode: exitCode,
       notes,
     };
     if (observer.undecodable.length > 0) notes.push(`undecodable records: ${observer.undecodable.slice(0, 3).join("; ")}`);
     return { report, transcripts };
   } catch (err) {
-    throw new Error(`${scenario} run failed: ${(err as Error).message}\n--- ASR worker log (tail) ---\n${await asr.tail()}`, { cause: err });
+    const logs = `--- ASR worker log (tail) ---\n${await asr.tail()}\n--- pipeline worker log (tail) ---\n${await pipeline.tail()}`;
+    throw new Error(`${scenario} run failed: ${(err as Error).message}\n${logs}`, { cause: err });
   } finally {
-    await asr.stop();
-    await stopServices(services);
+    await Promise.all([asr.stop(), pipeline.stop()]);
     await observer.stop();
     await stack.cleanup();
+    if (report) report.stopTimeouts = asr.stats.stopTimeouts + pipeline.stats.stopTimeouts;
   }
 }

@@ -27,6 +27,9 @@ export class TopicObserver {
   private readonly seen = new Set<string>();
   private readonly ctx: ServiceContext;
   private consumer: Consumer | undefined;
+  /** Consumers started again after kafkajs gave up on one. */
+  restarts = 0;
+  private stopped = false;
 
   constructor(ctx: ServiceContext) {
     this.ctx = ctx;
@@ -36,6 +39,14 @@ export class TopicObserver {
     const { topics } = this.ctx;
     const consumer = this.ctx.kafka.consumer({ groupId: `${topics.jobs}.observer-${this.ctx.instanceId}`, sessionTimeout: 30_000, maxWaitTimeInMs: 500 });
     this.consumer = consumer;
+    // kafkajs does not restart a consumer after some crashes (group coordinator
+    // not found while the broker restarts): start a new one, which reads from
+    // the beginning again; records already seen are skipped by their coordinates.
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (event.payload.restart || this.stopped) return;
+      this.restarts++;
+      this.restartSoon();
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: [topics.segments, topics.results, topics.segmentsFailed, topics.jobs], fromBeginning: true });
     await consumer.run({
@@ -86,8 +97,21 @@ export class TopicObserver {
     return new Set(this.results.map((r) => r.segmentId));
   }
 
+  private restartSoon(): void {
+    setTimeout(() => {
+      if (this.stopped) return;
+      const failed = this.consumer;
+      this.start().catch(() => {
+        void failed?.disconnect().catch(() => {});
+        this.restartSoon();
+      });
+    }, 1000);
+  }
+
   async stop(): Promise<void> {
-    await this.consumer?.disconnect().catch(() => {});
+    this.stopped = true;
+    const consumer = this.consumer;
     this.consumer = undefined;
+    await consumer?.disconnect().catch(() => {});
   }
 }

@@ -1,6 +1,7 @@
-// The ASR processor as a real child process (`lingostream worker asr`), so a
-// test can SIGKILL it mid-segment the way a machine or OOM kill would, and
-// start a new one like a supervisor. Its log goes to a file, for diagnosis.
+// A `lingostream worker <roles...>` child process under a tiny supervisor: a
+// test can SIGKILL it mid-segment the way a machine or an OOM kill would and
+// start a new one; one that exits by itself is counted and started again, as
+// a supervisor (systemd, Kubernetes) would. Its log goes to a file.
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, type WriteStream } from "node:fs";
@@ -9,8 +10,10 @@ import { join } from "node:path";
 import { REPO_ROOT } from "../../../src/paths.ts";
 
 const MAIN = join(REPO_ROOT, "cli", "src", "main.ts");
+const STOP_TIMEOUT_MS = 30_000;
 
-export class AsrChild {
+export class WorkerChild {
+  readonly roles: string[];
   private readonly env: NodeJS.ProcessEnv;
   private readonly logPath: string;
   private readonly log: WriteStream;
@@ -18,9 +21,10 @@ export class AsrChild {
   private exited: Promise<void> = Promise.resolve();
   private killing = false;
   private closed = false;
-  readonly stats = { started: 0, killed: 0, unexpectedExits: 0 };
+  readonly stats = { started: 0, killed: 0, unexpectedExits: 0, stopTimeouts: 0 };
 
-  constructor(env: NodeJS.ProcessEnv, logPath: string) {
+  constructor(roles: string[], env: NodeJS.ProcessEnv, logPath: string) {
+    this.roles = roles;
     this.env = env;
     this.logPath = logPath;
     this.log = createWriteStream(logPath, { flags: "a" });
@@ -30,26 +34,21 @@ export class AsrChild {
     return this.child?.pid;
   }
 
-  /**
-   * Starts a worker. One that exits on its own (it should not) is counted and
-   * replaced at once, as a supervisor would, so the run can still finish and
-   * the count tells the story.
-   */
   start(): void {
     if (this.closed) return;
-    const child = spawn(process.execPath, [MAIN, "worker", "asr"], { env: this.env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [MAIN, "worker", ...this.roles], { env: this.env, stdio: ["ignore", "pipe", "pipe"] });
     this.stats.started++;
-    this.log.write(`\n===== worker ${this.stats.started} pid ${child.pid} started ${new Date().toISOString()} =====\n`);
+    this.log.write(`===== worker ${this.roles.join("+")} #${this.stats.started} pid ${child.pid} started ${new Date().toISOString()} =====\n`);
     child.stdout?.pipe(this.log, { end: false });
     child.stderr?.pipe(this.log, { end: false });
     this.child = child;
     this.exited = new Promise((resolve) => {
       child.once("exit", (code, signal) => {
-        this.log.write(`===== pid ${child.pid} exited code=${code} signal=${signal} =====\n`);
+        this.log.write(`===== pid ${child.pid} exited code=${code} signal=${signal} ${new Date().toISOString()} =====\n`);
         if (this.child === child) this.child = undefined;
         if (!this.killing && !this.closed) {
           this.stats.unexpectedExits++;
-          this.start();
+          setTimeout(() => this.start(), 500);
         }
         resolve();
       });
@@ -71,23 +70,30 @@ export class AsrChild {
     }
   }
 
-  /** SIGTERM and wait: the worker drains its in-flight segments. */
+  /** SIGTERM and wait while the worker drains; SIGKILL (counted) if it does not end in time. */
   async stop(): Promise<void> {
     this.closed = true;
     const child = this.child;
     if (child) {
       const exited = this.exited;
       child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      const timer = setTimeout(() => {
+        this.stats.stopTimeouts++;
+        child.kill("SIGKILL");
+      }, STOP_TIMEOUT_MS);
       await exited;
       clearTimeout(timer);
     }
     await new Promise<void>((resolve) => this.log.end(resolve));
   }
 
-  /** The last lines of every worker's log, for a failure message. */
-  async tail(lines = 40): Promise<string> {
+  /** The last lines of the log, for a failure message. */
+  async tail(lines = 30): Promise<string> {
     const text = await readFile(this.logPath, "utf8").catch(() => "");
-    return text.split("\n").slice(-lines).join("\n");
+    return text
+      .split("\n")
+      .slice(-lines)
+      .map((l) => l.slice(0, 400))
+      .join("\n");
   }
 }
