@@ -21,7 +21,11 @@ import { TcpProxy } from "./crash/tcp-proxy.ts";
 const SEED = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const KILLS = 3;
 const OUTAGE_MS = 8000;
-const BROKER_DOWN_MS = 3000;
+// Longer than the producers' retry budget (kafkajs retries 8, up to 5 s apart:
+// about 20 s), so a result written while the broker is away fails for good and
+// must be done again rather than dead-lettered (regression: it was dead-lettered
+// as a permanent "unknown" failure).
+const BROKER_DOWN_MS = 22_000;
 
 /** mulberry32: a small seeded generator, so a failing run's kill points can be repeated. */
 function seeded(seed: number): () => number {
@@ -166,11 +170,12 @@ describe("crash safety", () => {
       }
     });
     expect(outcome.report.workerKills).toBe(KILLS);
+    expect(outcome.report.deadLettered).toBe(0);
     expect(outcome.report.transcribeExitCode).toBe(0);
     expectSameAsBaseline(outcome);
   });
 
-  it("restarting the Kafka broker mid-run loses and duplicates nothing", async () => {
+  it("restarting the Kafka broker mid-run loses, duplicates and dead-letters nothing", async () => {
     const outcome = await run("broker-restart", async ({ expectedSegments, untilTranscribed, note }) => {
       await untilTranscribed(Math.floor(expectedSegments! * (0.25 + random() * 0.25)));
       const started = Date.now();
@@ -179,6 +184,7 @@ describe("crash safety", () => {
       await broker.start();
       note(`broker down and back in ${Date.now() - started} ms`);
     });
+    expect(outcome.report.deadLettered).toBe(0);
     expect(outcome.report.transcribeExitCode).toBe(0);
     expectSameAsBaseline(outcome);
   });
