@@ -5,7 +5,7 @@ import type { AudioSegment } from "@lingostream/schemas";
 import { DeterministicEngine } from "./engines/deterministic.ts";
 import type { AsrEngine } from "./engines/engine.ts";
 import { EngineError } from "./engines/errors.ts";
-import { loadSegmentAudio, transcribeSegment, type TranscribeDeps } from "./transcribe-segment.ts";
+import { isTenantSegmentKey, loadSegmentAudio, transcribeSegment, type TranscribeDeps } from "./transcribe-segment.ts";
 
 const BUCKET = "audio";
 const pcm = Buffer.alloc(16000 * 2 * 2, 7); // two seconds of a constant tone
@@ -22,7 +22,7 @@ function segment(body: Buffer, overrides: Partial<AudioSegment["claimCheck"]> = 
     language: "en",
     engine: "deterministic",
     attempt: 1,
-    claimCheck: { bucket: BUCKET, key: "k.wav", byteSize: body.byteLength, sha256: sha256Hex(body), sampleRate: 16000, channels: 1, encoding: "wav/pcm_s16le", ...overrides },
+    claimCheck: { bucket: BUCKET, key: "segments/t/job/000001.wav", byteSize: body.byteLength, sha256: sha256Hex(body), sampleRate: 16000, channels: 1, encoding: "wav/pcm_s16le", ...overrides },
     inlineAudio: null,
     producerId: "test",
     eventTime: 0,
@@ -178,5 +178,23 @@ describe("transcribeSegment audio ownership", () => {
     }
     nothingHeld();
     expect(pool.stats.idleBuffers).toBe(1);
+  });
+});
+
+describe("isTenantSegmentKey", () => {
+  it("accepts only keys under segments/<tenant>/ without empty, dot or dot-dot parts", () => {
+    expect(isTenantSegmentKey("segments/t/job/000001.wav", "t")).toBe(true);
+    expect(isTenantSegmentKey("segments/other/job/000001.wav", "t")).toBe(false);
+    expect(isTenantSegmentKey("segments/t/../other/job/1.wav", "t")).toBe(false);
+    expect(isTenantSegmentKey("segments/t//1.wav", "t")).toBe(false);
+    expect(isTenantSegmentKey("segments/t", "t")).toBe(false);
+    expect(isTenantSegmentKey("media/t/job/1.wav", "t")).toBe(false);
+  });
+
+  it("refuses a claim check that names another tenant's audio as corrupt, before any download", async () => {
+    const { deps, nothingHeld } = setup(wav);
+    const err = await transcribeSegment(segment(wav, { key: "segments/other/job/000001.wav" }), new DeterministicEngine(), deps).catch((e: unknown) => e);
+    expect((err as PipelineError).code).toBe("corrupt");
+    nothingHeld();
   });
 });

@@ -43,6 +43,11 @@ export async function loadSegmentAudio(
   if (!(Number.isSafeInteger(check.byteSize) && check.byteSize > 0)) {
     throw new PipelineError("corrupt", `segment ${segment.segmentId} claims ${check.byteSize} bytes of audio`);
   }
+  // A claim check may only name its own tenant's segment audio: without this an
+  // event of one tenant could have another tenant's audio transcribed for it.
+  if (!isTenantSegmentKey(check.key, segment.tenant)) {
+    throw new PipelineError("corrupt", `segment ${segment.segmentId} claim check key ${JSON.stringify(check.key.slice(0, 200))} is outside segments/${segment.tenant}/`);
+  }
   if (check.bucket !== deps.store.bucket) {
     throw new PipelineError("corrupt", `segment ${segment.segmentId} points at bucket ${check.bucket}, this worker reads ${deps.store.bucket}`);
   }
@@ -144,4 +149,11 @@ export async function transcribeSegment(segment: AudioSegment, engine: AsrEngine
 
 function round3(n: number): number {
   return Math.round(n * 1000) / 1000;
+}
+
+/** True for segments/<tenant>/<more…> keys without empty, "." or ".." parts. */
+export function isTenantSegmentKey(key: string, tenant: string): boolean {
+  const parts = key.split("/");
+  if (parts.length < 3 || parts[0] !== "segments" || parts[1] !== tenant) return false;
+  return parts.every((p) => p !== "" && p !== "." && p !== "..");
 }

@@ -1,8 +1,18 @@
 // Settings of the segmenter; every field documents its default and unit.
 
-import { bytes, int, num, str, type ConfigOf } from "@lingostream/runtime";
+import { bytes, int, num, str, type ConfigOf, type Field } from "@lingostream/runtime";
+import { parseSourceKinds, type SourceKind } from "./source-policy.ts";
+
+const sources: Field<SourceKind[]> = {
+  env: "LINGOSTREAM_SEGMENTER_SOURCES",
+  doc: "job source kinds this segmenter opens: s3, file (its own disk), http; cluster workers are best left to s3",
+  default: ["s3", "file"],
+  accepts: "a comma-separated list of s3, file, http",
+  parse: parseSourceKinds,
+};
 
 export const segmenterSpec = {
+  sources,
   groupId: str({ env: "LINGOSTREAM_SEGMENTER_GROUP", doc: "consumer group of the segmenters (reads JobRequested)", default: "lingostream-segmenter" }),
   targetSeconds: num({ env: "LINGOSTREAM_SEGMENT_TARGET_SECONDS", doc: "preferred segment length, s", default: 30, min: 1 }),
   searchWindowSeconds: num({ env: "LINGOSTREAM_SEGMENT_WINDOW_SECONDS", doc: "look for a silence within target ± this, s", default: 5, min: 0 }),

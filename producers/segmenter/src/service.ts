@@ -11,6 +11,7 @@ import { segmentJob } from "./segment-job.ts";
 import { createSegmenterMetrics } from "./metrics.ts";
 import { describeSegmenterFailure } from "./failure.ts";
 import { isSegmenterError } from "./segmenter-error.ts";
+import { assertSourceAllowed } from "./source-policy.ts";
 
 /**
  * Remote media that fails to probe or decode may be a network blip or a bad
@@ -45,6 +46,7 @@ export async function startSegmenter(ctx: ServiceContext, options: SegmenterServ
       // Ids become object keys; a hostile one ends its job (JobFailed, invalid-id) before any media is touched.
       assertValidId("tenant", job.tenant);
       assertValidId("job id", job.jobId);
+      assertSourceAllowed(job.source, options.config.sources);
       const result = await retry(
         async () =>
           segmentJob(ctx, job, {

@@ -83,6 +83,8 @@ describe("bad-input corpus", () => {
         LINGOSTREAM_ASR_MAX_IN_FLIGHT: "2",
         LINGOSTREAM_ASR_MAX_SEGMENT_BYTES: String(MAX_SEGMENT_BYTES),
         LINGOSTREAM_SINK_FLUSH_INTERVAL_MS: "200",
+        // http sources are off by default (source-policy.test.ts); on here so an unreachable URL can be tried.
+        LINGOSTREAM_SEGMENTER_SOURCES: "s3,file,http",
       },
     });
     dir = await mkdtemp(join(tmpdir(), "lingostream-bad-input-"));
@@ -526,13 +528,10 @@ describe("bad-input corpus", () => {
     await goodJobStillCompletes("a ../ claim check");
   });
 
-  // KNOWN GAP, reported and left to the ASR's owners: loadSegmentAudio reads any
-  // key of its bucket, so an event of one tenant whose claim check names another
-  // tenant's object (with its size and sha256) is transcribed into the first
-  // tenant's results. The fix is a prefix check (segments/<tenant>/) in
-  // processors/asr/src/transcribe-segment.ts; this test pins today's behaviour
-  // so that it turns red when the fix lands, and should then expect a dead letter.
-  it("KNOWN GAP: a claim check pointing at another tenant's object is read, not dead-lettered", async () => {
+  // Regression: a claim check naming another tenant's object was once read and
+  // transcribed for the requesting tenant; the ASR now refuses keys outside
+  // segments/<tenant>/.
+  it("a claim check pointing at another tenant's object is dead-lettered as corrupt, not read", async () => {
     const victim = await audioSegment(stack.ctx, { tenant: OTHER_TENANT, jobId: `victim2-${token}` });
     const segment = await audioSegment(stack.ctx, { tenant: TENANT, jobId: `cross-tenant-${token}`, store: false, key: victim.claimCheck.key });
     await raw.segment({ ...segment, claimCheck: victim.claimCheck });
@@ -543,8 +542,9 @@ describe("bad-input corpus", () => {
       "the cross-tenant segment's outcome",
       60_000,
     );
-    record("claim check → another tenant's object", outcome === "transcribed" ? "SegmentTranscribed under the requesting tenant — KNOWN GAP (cross-tenant read)" : "dead letter");
-    expect(outcome, "the prefix check landed: expect a corrupt dead letter here").toBe("transcribed");
+    record("claim check → another tenant's object", outcome === "transcribed" ? "SegmentTranscribed under the requesting tenant (cross-tenant read!)" : "dead letter corrupt");
+    expect(outcome).toBe("dead letter");
+    expect(log.deadLetters.find((d) => d.segmentId === segment.segmentId)).toMatchObject({ errorClass: "corrupt", retryable: false });
     await goodJobStillCompletes("a cross-tenant claim check");
   });
 
