@@ -13,6 +13,8 @@ import { LONG_TEXT, createStackContext, loadWavAudio } from "@lingostream/testki
 import { readPipelineTimes } from "./fixtures/event-times.ts";
 import { deleteObjects, tenantPrefixes } from "./fixtures/events.ts";
 import { renderSpeech } from "./fixtures/media.ts";
+import { metricTotal } from "./fixtures/metrics.ts";
+import { loadAverage } from "./machine.ts";
 import { ratio, type BenchContext, type Benchmark, type BenchmarkOutcome, type PipelineHooks, type Row } from "./report.ts";
 
 export interface OverheadOptions {
@@ -39,7 +41,34 @@ export function spokenText(repeats: number): string {
   return sentences.slice(0, Math.max(1, Math.round(sentences.length * repeats))).join(" ");
 }
 
+interface DirectLoop {
+  seconds: number;
+  wer: number;
+  /** 1-minute load average before and after. */
+  load: number[];
+}
+
+/** The baseline: a fresh persistent engine (it pays the model load, as the pipeline's processor does) over the cut segments. */
+async function runDirectLoop(segments: readonly Buffer[], text: string): Promise<DirectLoop> {
+  const before = loadAverage()[0] ?? 0;
+  const started = performance.now();
+  const engine = createEngine("pocketsphinx");
+  const texts: string[] = [];
+  try {
+    for (const pcm of segments) texts.push((await engine.transcribe({ pcm, sampleRate: 16_000 }, { language: "en" })).text);
+  } finally {
+    await engine.close();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return { seconds, wer: wordErrorRate(text, texts.join(" ")).wer, load: [before, loadAverage()[0] ?? 0] };
+}
+
 interface PipelineRun {
+  inFlight: number;
+  /** Sum of the processor's per-segment handling time (its own histogram), s. */
+  busySeconds: number;
+  /** 1-minute load average before and after. */
+  load: number[];
   /** Wall time of the `transcribe` call. */
   seconds: number;
   /** JobRequested → JobCompleted, by the events' own times. */
@@ -72,35 +101,37 @@ export async function runOverhead(ctx: BenchContext, options: OverheadOptions): 
   const wholeWer = wordErrorRate(text, whole.text).wer;
   ctx.log(`engine on the whole clip: ${wholeSeconds.toFixed(1)} s, WER ${wholeWer.toFixed(3)}`);
 
-  // The direct loop pays the model load like the pipeline's processor does on its first segment.
-  t = performance.now();
-  const loopEngine = createEngine("pocketsphinx");
-  const texts: string[] = [];
-  try {
-    for (const pcm of segments) texts.push((await loopEngine.transcribe({ pcm, sampleRate: 16_000 }, { language: "en" })).text);
-  } finally {
-    await loopEngine.close();
-  }
-  const loopSeconds = (performance.now() - t) / 1000;
-  const loopWer = wordErrorRate(text, texts.join(" ")).wer;
-  ctx.log(`direct loop over the segments: ${loopSeconds.toFixed(1)} s, WER ${loopWer.toFixed(3)}`);
-
+  // The machine is shared and its load drifts over minutes, so each pipeline run
+  // is bracketed by direct loops and compared with their mean.
+  const loops: DirectLoop[] = [];
+  const directLoop = async () => {
+    const loop = await runDirectLoop(segments, text);
+    loops.push(loop);
+    ctx.log(`direct loop over the segments: ${loop.seconds.toFixed(1)} s, WER ${loop.wer.toFixed(3)} (load ${loop.load.join(" → ")})`);
+    return loop;
+  };
+  const loopA = await directLoop();
   const one = await runPipeline(ctx, hooks, speech.path, text, 1);
+  const loopB = await directLoop();
   const two = await runPipeline(ctx, hooks, speech.path, text, 2);
+  const loopC = await directLoop();
+  const loopWer = loopA.wer;
 
   const rows: Row[] = [];
-  for (const [slots, run, goal] of [
-    ["one processor slot", one, ONE_PROCESSOR_GOAL],
-    ["two processor slots", two, TWO_PROCESSORS_GOAL],
+  for (const [slots, run, goal, bracket] of [
+    ["one processor slot", one, ONE_PROCESSOR_GOAL, [loopA, loopB]],
+    ["two processor slots", two, TWO_PROCESSORS_GOAL, [loopB, loopC]],
   ] as const) {
     const meets = (r: number) => (goal === ONE_PROCESSOR_GOAL ? r <= goal : r < goal);
     const goalText = goal === ONE_PROCESSOR_GOAL ? `≤ ${goal}` : `< ${goal}`;
+    const loopSeconds = (bracket[0].seconds + bracket[1].seconds) / 2;
+    const baseline = { label: "direct loop (mean of the two around it)", value: loopSeconds, unit: "s" };
     const wall = ratio(run.seconds, loopSeconds);
     const pipe = ratio(run.pipelineSeconds, loopSeconds);
     rows.push(
       {
         what: `wall time of \`transcribe\` (${slots}) vs direct engine loop`,
-        baseline: { label: "direct loop", value: loopSeconds, unit: "s" },
+        baseline,
         subject: { label: "transcribe", value: run.seconds, unit: "s" },
         ratio: wall,
         goal: goalText,
@@ -108,7 +139,7 @@ export async function runOverhead(ctx: BenchContext, options: OverheadOptions): 
       },
       {
         what: `JobRequested → JobCompleted (${slots}) vs direct engine loop`,
-        baseline: { label: "direct loop", value: loopSeconds, unit: "s" },
+        baseline,
         subject: { label: "pipeline", value: run.pipelineSeconds, unit: "s" },
         ratio: pipe,
         goal: goalText,
@@ -116,11 +147,19 @@ export async function runOverhead(ctx: BenchContext, options: OverheadOptions): 
       },
       {
         what: `JobRequested → last SegmentTranscribed (${slots}) vs direct engine loop`,
-        baseline: { label: "direct loop", value: loopSeconds, unit: "s" },
+        baseline,
         subject: { label: "pipeline", value: run.transcribedSeconds, unit: "s" },
         ratio: ratio(run.transcribedSeconds, loopSeconds),
       },
     );
+    if (run.inFlight === 1) {
+      rows.push({
+        what: "JobRequested → JobCompleted vs the processor's own busy time in that run (fetch, decode, produce; same load)",
+        baseline: { label: "processor busy", value: run.busySeconds, unit: "s" },
+        subject: { label: "pipeline", value: run.pipelineSeconds, unit: "s" },
+        ratio: ratio(run.pipelineSeconds, run.busySeconds),
+      });
+    }
   }
   for (const [label, run] of [["1 in flight", one], ["2 in flight", two]] as const) {
     const delta = run.wer - wholeWer;
@@ -142,12 +181,22 @@ export async function runOverhead(ctx: BenchContext, options: OverheadOptions): 
   const notes = [
     `Input: ${speech.durationSeconds.toFixed(1)} s of flite speech (voice slt) of testkit's LONG_TEXT${options.repeats >= 1 ? ` x${Math.round(options.repeats)}` : " (first sentences)"}, cut into ${segments.length} segments by segmentMedia with the pipeline's defaults.`,
     `Pipeline: every worker role started in this process on isolated topics (createStackContext) before timing, default configuration. "transcribe" is the wall time of the \`transcribe\` call: it also joins a consumer group to watch the job (Kafka's 3 s initial rebalance delay), uploads the file to S3 (as in cluster mode) and writes the outputs. "JobRequested → JobCompleted" is the pipeline's own span, from the events' times; it still includes the sink's flush interval (5 s by default) at the tail, which "→ last SegmentTranscribed" leaves out (every segment transcribed and durable in Kafka, the work the direct loop does). Two slots = LINGOSTREAM_ASR_MAX_IN_FLIGHT=2 (two PocketSphinx decoders) on segments spread over 2 partitions.`,
-    `Direct loop: a fresh persistent PocketSphinx engine (model load included, as in the pipeline) over the same segments already cut; cutting took ${segmentingSeconds.toFixed(2)} s more. Engine on the whole clip: ${wholeSeconds.toFixed(1)} s.`,
+    `Direct loop: a fresh persistent PocketSphinx engine (model load included, as in the pipeline) over the same segments already cut; cutting took ${segmentingSeconds.toFixed(2)} s more. It ran before, between and after the two pipeline runs (${loops.map((l) => `${l.seconds.toFixed(1)} s`).join(", ")}), and each pipeline run is compared with the mean of the two around it; their spread shows how much the shared machine's load moved. Engine on the whole clip: ${wholeSeconds.toFixed(1)} s.`,
+    `Processor busy time = the sum of lingostream_asr_segment_duration_seconds (fetch, verify, decode, produce per segment) in the pipeline's own registry: measured in the same run as the pipeline's span, so the ratio of the two is not moved by load from other processes.`,
+    `1-minute load average around each phase (2 cores): ${[
+      ["loop A", loopA.load],
+      ["pipeline 1", one.load],
+      ["loop B", loopB.load],
+      ["pipeline 2", two.load],
+      ["loop C", loopC.load],
+    ]
+      .map(([name, load]) => `${name} ${(load as number[]).join(" → ")}`)
+      .join("; ")}.`,
   ];
   return {
     rows,
     notes,
-    details: { options, speechSeconds: speech.durationSeconds, segments: segments.length, segmentingSeconds, wholeSeconds, wholeWer, loopSeconds, loopWer, pipeline: { one, two } },
+    details: { options, speechSeconds: speech.durationSeconds, segments: segments.length, segmentingSeconds, wholeSeconds, wholeWer, loops, pipeline: { one, two } },
   };
 }
 
@@ -160,6 +209,7 @@ async function runPipeline(ctx: BenchContext, hooks: PipelineHooks, media: strin
   const out = await mkdtemp(join(ctx.cacheDir, "overhead-out-"));
   const workers = await hooks.startWorkers(stack.ctx, stack.env);
   try {
+    const before = loadAverage()[0] ?? 0;
     const started = performance.now();
     const exitCode = await hooks.transcribe(
       [media],
@@ -175,7 +225,9 @@ async function runPipeline(ctx: BenchContext, hooks: PipelineHooks, media: strin
     const pipelineSeconds = (times.completed - times.requested) / 1000;
     const transcribedSeconds = ((times.results.at(-1) ?? times.completed) - times.requested) / 1000;
     ctx.log(`pipeline, ${inFlight} in flight: transcribe ${seconds.toFixed(1)} s, JobRequested → JobCompleted ${pipelineSeconds.toFixed(1)} s, WER ${wer.toFixed(3)}`);
-    return { seconds, pipelineSeconds, transcribedSeconds, wer, segments: transcript.segments.length, exitCode };
+    const load = [before, loadAverage()[0] ?? 0];
+    const busySeconds = await metricTotal(stack.ctx.metrics, "lingostream_asr_segment_duration_seconds");
+    return { inFlight, busySeconds, load, seconds, pipelineSeconds, transcribedSeconds, wer, segments: transcript.segments.length, exitCode };
   } finally {
     await workers.stop();
     await deleteObjects(stack.ctx.store, [...tenantPrefixes(tenant), `archive/${stack.ctx.topics.results}/`]);
@@ -183,3 +235,4 @@ async function runPipeline(ctx: BenchContext, hooks: PipelineHooks, media: strin
     await rm(out, { recursive: true, force: true });
   }
 }
+

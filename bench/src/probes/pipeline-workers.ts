@@ -3,8 +3,9 @@
 // it has handled all of them, with its RSS recorded as it goes.
 
 import { asrSpec, startAsrProcessor } from "@lingostream/asr";
-import { connectionSpec, createLogger, createServiceContext, loadConfig, type Registry, type ServiceContext } from "@lingostream/runtime";
+import { connectionSpec, createLogger, createServiceContext, loadConfig, type ServiceContext } from "@lingostream/runtime";
 import { loadSinkConfig, startS3Sink } from "@lingostream/sink-s3";
+import { metricTotal } from "../fixtures/metrics.ts";
 import { WordyEngine } from "../fixtures/wordy-engine.ts";
 
 export interface WorkerProbeResult {
@@ -69,17 +70,6 @@ export async function runProcessorProbe(args: { segments: number; sampleEvery: n
     ctx.store.close();
   }
   return { handled: settled, failed, seconds: (lastAt - started) / 1000, activeSeconds: (lastAt - firstAt) / 1000, timeline, bytesWritten: written(), writingSeconds: 0 };
-}
-
-/** Sum of a counter's values (or of a histogram's sums) over the series matching labels. */
-async function metricTotal(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const metric = registry.getSingleMetric(name);
-  if (!metric) return 0;
-  const { values, type } = await metric.get();
-  return values
-    .filter((v) => String(type) !== "histogram" || (v as { metricName?: string }).metricName === `${name}_sum`)
-    .filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want))
-    .reduce((sum, v) => sum + v.value, 0);
 }
 
 export async function runSinkProbe(args: { sampleMs: number }): Promise<WorkerProbeResult> {

@@ -2,11 +2,14 @@
 // restarted, the Kafka broker restarted mid-run, S3 unreachable for a while.
 // Each disturbed run must end with every job's transcript complete: no
 // segment missing, none duplicated, and the same words as an undisturbed run
-// of the same media. Run alone with
+// of the same media (the outage's dead letters are replayed with `lingostream
+// replay` first). About 3 minutes; run alone with
 //   npx vitest run --project integration cli/test/integration/crash-safety.int.test.ts
 // The broker is a private one (restarting the shared broker would break other
 // tests); the registry and S3 are the shared ones, S3 behind a proxy that the
-// outage closes. CRASH_SEED=<n> repeats a run's random kill points.
+// outage closes. The workers are real `lingostream worker` processes.
+// CRASH_SEED=<n> repeats a run's random fault points; CRASH_KEEP=1 keeps the
+// worker logs (they are kept anyway when a test fails).
 
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -69,7 +72,7 @@ describe("crash safety", () => {
       S3_ENDPOINT: `http://127.0.0.1:${proxy.port}`,
       S3_ACCESS_KEY_ID: process.env.S3_ACCESS_KEY_ID ?? LOCAL_S3_CREDENTIALS.accessKeyId,
       S3_SECRET_ACCESS_KEY: process.env.S3_SECRET_ACCESS_KEY ?? LOCAL_S3_CREDENTIALS.secretAccessKey,
-      // The ASR workers log to a file per run, kept when a test fails.
+      // Each worker process logs to a file per run.
       LOG_LEVEL: "info",
       LINGOSTREAM_ASR_ENGINE: "deterministic",
       // Segments take a moment each, so kills and outages land while some are in flight.
@@ -155,7 +158,7 @@ describe("crash safety", () => {
   });
 
   it(`SIGKILLing the ASR processor ${KILLS} times mid-segment loses and duplicates nothing`, async () => {
-    const outcome = await run("asr-sigkill", async ({ asr, expectedSegments, untilTranscribed, note }) => {
+    const outcome = await run("asr-sigkill", async ({ asr, expectedSegments, untilTranscribed, assertWorkLeft, note }) => {
       const total = expectedSegments!;
       // Kill points spread over the run, each after the previous worker has made progress.
       const points = Array.from({ length: KILLS }, (_, i) => Math.floor(total * (0.1 + (0.6 * i) / KILLS + random() * (0.6 / KILLS))));
@@ -164,6 +167,7 @@ describe("crash safety", () => {
         // A random moment inside the next segments' transcription.
         await sleep(Math.floor(random() * 500));
         const pid = asr.pid;
+        assertWorkLeft(`SIGKILL ${i + 1}`);
         await asr.kill();
         note(`SIGKILL ${i + 1} of worker pid ${pid} after ${points[i]} of ${total} segments`);
         asr.start();
@@ -176,8 +180,9 @@ describe("crash safety", () => {
   });
 
   it("restarting the Kafka broker mid-run loses, duplicates and dead-letters nothing", async () => {
-    const outcome = await run("broker-restart", async ({ expectedSegments, untilTranscribed, note }) => {
+    const outcome = await run("broker-restart", async ({ expectedSegments, untilTranscribed, assertWorkLeft, note }) => {
       await untilTranscribed(Math.floor(expectedSegments! * (0.25 + random() * 0.25)));
+      assertWorkLeft("the broker stop");
       const started = Date.now();
       await broker.stop();
       await sleep(BROKER_DOWN_MS);
@@ -192,8 +197,9 @@ describe("crash safety", () => {
   it("an S3 outage mid-run ends, after replaying its dead letters, with every transcript complete", async () => {
     const outcome = await run(
       "s3-outage",
-      async ({ expectedSegments, untilTranscribed, note }) => {
+      async ({ expectedSegments, untilTranscribed, assertWorkLeft, note }) => {
         await untilTranscribed(Math.floor(expectedSegments! * (0.25 + random() * 0.25)));
+        assertWorkLeft("the S3 outage");
         const reset = proxy.stats.reset;
         await proxy.close();
         await sleep(OUTAGE_MS);

@@ -30,6 +30,8 @@ export interface RunHandle {
   expectedSegments: number | undefined;
   /** Resolves once this many distinct segments have a result. */
   untilTranscribed(count: number): Promise<void>;
+  /** Throws unless some segments are still without a result: a fault must land mid-run. */
+  assertWorkLeft(what: string): void;
   /** Appends a line to the run's report. */
   note(line: string): void;
 }
@@ -107,6 +109,11 @@ export async function runWithFault(options: FaultRunOptions): Promise<FaultRunOu
       asr,
       expectedSegments: options.expectedSegments,
       untilTranscribed: (count) => waitFor(() => observer.transcribedIds().size >= count, `${count} segments transcribed`, RUN_TIMEOUT_S * 1000, 50).then(() => {}),
+      assertWorkLeft: (what) => {
+        const done = observer.transcribedIds().size;
+        const total = options.expectedSegments ?? Number.POSITIVE_INFINITY;
+        if (done >= total) throw new Error(`${what} came after every segment was transcribed; the fault tested nothing`);
+      },
       note: (line) => notes.push(`${line} (at ${since()})`),
     };
     // The fault runs beside the transcription and must have happened by its end.
@@ -123,7 +130,10 @@ export async function runWithFault(options: FaultRunOptions): Promise<FaultRunOu
     await fault;
     if (faultError !== undefined) throw faultError;
 
-    const jobIds = [...observer.jobs].filter(([, v]) => v.sourceName !== undefined).map(([id]) => id);
+    // `transcribe` saw every job end; the observer reads the same topics and may be a moment behind.
+    const ended = () => [...observer.jobs].filter(([, v]) => v.sourceName !== undefined && (v.completions.length > 0 || v.failures.length > 0));
+    await waitFor(() => ended().length >= options.media.length, "the observer to see every job end", RUN_TIMEOUT_S * 1000);
+    const jobIds = ended().map(([id]) => id);
     let replayed = 0;
     if (options.replayDeadLetters) {
       for (let round = 1; round <= 3; round++) {
