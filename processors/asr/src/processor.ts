@@ -15,6 +15,7 @@ import {
   HandleRegistry,
   PipelineError,
   assertValidId,
+  sleep,
   classifyKafkaError,
   registerMemoryMetrics,
   type RunningService,
@@ -233,6 +234,15 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
       // refusal (a result over the broker's size limit) is the segment's and is dead-lettered.
       const passing = err instanceof PipelineError && (err.code === "broker-unreachable" || (err.code === "broker-transient" && err.retriable));
       if (passing || (err instanceof PipelineError && err.code === "registry-unavailable")) throw err;
+      // S3 being down or throttling is not this segment's fault either: retrying it as
+      // a new attempt would burn its attempts in a second and dead-letter every segment
+      // fetched during the outage. Hand it back uncommitted after a pause instead;
+      // kafkajs retries the batch from this offset with its own backoff.
+      if (err instanceof PipelineError && (err.code === "storage-unavailable" || err.code === "storage-throttled")) {
+        logger.warn({ topic, partition, offset: message.offset, jobId: segment.jobId, segmentId: segment.segmentId, err: err.message }, "object store unavailable; segment handed back");
+        await sleep(config.heartbeatIntervalMs, stopping.signal).catch(() => {});
+        throw err;
+      }
       await produceFailure(segment, message, partition, err, segment.attempt);
       options.onSettled?.({ segmentId: segment.segmentId, ok: false });
     } finally {
