@@ -24,11 +24,20 @@ export function registerStackCommands(program: Command): void {
     process.exitCode = await runStackScript(args);
   };
   stack.command("install").description("download and cache the stack's jars and servers").action(() => run(["install"]));
-  stack.command("up").description("start every service that is not running and wait until each answers").action(() => run(["up"]));
-  stack.command("status").description("say which services are up").action(() => run(["status"]));
+  stack
+    .command("up")
+    .description("start every service (or the named ones: kafka, registry, s3) that is not running and wait until each answers")
+    .argument("[services...]")
+    .action((services: string[]) => run(["up", ...services]));
+  stack
+    .command("status")
+    .description("say which services are up")
+    .argument("[services...]")
+    .action((services: string[]) => run(["status", ...services]));
   stack
     .command("down")
-    .description("stop the services that `up` started and delete their data")
+    .description("stop the services that `up` started (or the named ones) and delete their data")
+    .argument("[services...]")
     .option("--keep-data", "keep Kafka's records and the registry's files (S3 objects are in memory and go anyway)")
-    .action((opts: { keepData?: boolean }) => run(opts.keepData ? ["down", "--keep-data"] : ["down"]));
+    .action((services: string[], opts: { keepData?: boolean }) => run(["down", ...(opts.keepData ? ["--keep-data"] : []), ...services]));
 }

@@ -71,6 +71,7 @@ export async function transcribe(paths: string[], opts: TranscribeOptions, env: 
   const ctx = createServiceContext(config, logger, { role: "transcribe" });
   const shutdown = new Shutdown(logger).listen();
   const watcher = new JobWatcher(ctx);
+  let workerEnded: string | undefined;
   try {
     await assertBrokersReachable(ctx.kafka, config.kafkaBrokers);
     // On the local stack topics are ours to create; a cluster's belong to its operators.
@@ -79,6 +80,8 @@ export async function transcribe(paths: string[], opts: TranscribeOptions, env: 
     if (embedded) {
       const services = await startServices(ctx, ROLES, runEnv);
       shutdown.add("workers", () => stopServices(services));
+      // An in-process worker that ends by itself would leave the jobs waiting forever.
+      for (const service of services) void service.done.then(() => workerEnded ??= service.name);
     }
     const admin = ctx.kafka.admin();
     await admin.connect();
@@ -97,7 +100,7 @@ export async function transcribe(paths: string[], opts: TranscribeOptions, env: 
     await watcher.start(render);
     await submit(ctx, jobs, tenant, opts, embedded, runEnv);
     render();
-    await waitForJobs(watcher, shutdown.signal, opts.timeout ? Number(opts.timeout) * 1000 : undefined);
+    await waitForJobs(watcher, shutdown.signal, opts.timeout ? Number(opts.timeout) * 1000 : undefined, () => workerEnded);
     progress.stop();
     return await writeOutputs(ctx, watcher, jobs, tenant, resolve(opts.out), progress);
   } finally {
@@ -152,9 +155,11 @@ async function uploadMedia(ctx: ServiceContext, tenant: string, jobId: string, i
   return `s3://${ctx.store.bucket}/${key}`;
 }
 
-async function waitForJobs(watcher: JobWatcher, signal: AbortSignal, timeoutMs?: number): Promise<void> {
+async function waitForJobs(watcher: JobWatcher, signal: AbortSignal, timeoutMs?: number, endedWorker: () => string | undefined = () => undefined): Promise<void> {
   const deadline = timeoutMs ? Date.now() + timeoutMs : Number.POSITIVE_INFINITY;
   while (!watcher.allEnded()) {
+    const ended = endedWorker();
+    if (ended !== undefined && !signal.aborted) throw new Error(`the in-process ${ended} worker stopped unexpectedly (see the log above); run again to resume the unfinished jobs`);
     if (signal.aborted) throw new Error("interrupted: in-flight segments were handed back and will be finished by the next run of the workers");
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs! / 1000}s waiting for jobs to complete`);
     await new Promise((r) => setTimeout(r, 250));

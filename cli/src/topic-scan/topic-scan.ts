@@ -10,7 +10,7 @@
 
 import { randomBytes } from "node:crypto";
 import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
-import { PipelineError, classifyKafkaError, type Logger, type ServiceContext } from "@lingostream/runtime";
+import { PipelineError, classifyKafkaError, fetchTopicOffsetsRetrying, type Logger, type ServiceContext } from "@lingostream/runtime";
 import { TimeMerge } from "./time-merge.ts";
 
 export interface TopicScanOptions<T> {
@@ -150,7 +150,7 @@ export async function scanTopics<T>(options: TopicScanOptions<T>): Promise<Topic
     try {
       await admin.connect();
       for (const topic of options.topics) {
-        for (const o of await admin.fetchTopicOffsets(topic)) {
+        for (const o of await fetchTopicOffsetsRetrying(admin, topic)) {
           const key = id(topic, o.partition);
           const at = next.get(key);
           if (at !== undefined && at < byId.get(key)!.end && BigInt(o.low) >= byId.get(key)!.end) endPartition(key);
@@ -241,7 +241,7 @@ async function partitionBounds(options: Pick<TopicScanOptions<unknown>, "kafka" 
     await admin.connect();
     const out: Bounds[] = [];
     for (const topic of options.topics) {
-      const offsets = await admin.fetchTopicOffsets(topic);
+      const offsets = await fetchTopicOffsetsRetrying(admin, topic);
       const starts = options.since === undefined ? undefined : await admin.fetchTopicOffsetsByTimestamp(topic, options.since);
       const ends = options.until === undefined ? undefined : await admin.fetchTopicOffsetsByTimestamp(topic, options.until);
       for (const o of offsets) {
