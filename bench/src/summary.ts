@@ -57,7 +57,7 @@ export function formatValue(m: Measured): string {
     case "ratio":
       return m.value.toFixed(3);
     case "x":
-      return `${m.value.toFixed(2)}x`;
+      return `${m.value.toPrecision(3)}x`;
     default:
       return `${Math.abs(m.value) >= 100 ? m.value.toFixed(0) : m.value.toPrecision(3)} ${m.unit}`;
   }

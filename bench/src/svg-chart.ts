@@ -13,9 +13,9 @@ export interface LineChart {
   series: readonly Series[];
 }
 
-const WIDTH = 760;
+const WIDTH = 860;
 const HEIGHT = 420;
-const MARGIN = { left: 70, right: 200, top: 40, bottom: 50 };
+const MARGIN = { left: 70, right: 300, top: 40, bottom: 50 };
 const COLORS = ["#d62728", "#ff7f0e", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b"];
 
 export function renderLineChart(chart: LineChart): string {
