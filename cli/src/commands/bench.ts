@@ -16,7 +16,7 @@ export function registerBenchCommand(program: Command): void {
     .action(async (names: string[], opts: { quick?: boolean }) => {
       await ensureLocalStack();
       // Loaded only here: the suite is tooling, not part of every command's start-up.
-      const { runBenchmarks } = await import("../../../bench/src/index.ts");
+      const { runBenchmarks } = await import("@lingostream/bench");
       const failed = await runBenchmarks({
         names,
         quick: opts.quick === true,

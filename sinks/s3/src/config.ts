@@ -10,7 +10,7 @@ export const sinkSpec = {
   groupId: str({ env: "LINGOSTREAM_SINK_GROUP", doc: "consumer group of the S3 sink", default: "lingostream-sink" }),
   flushRecords: int({ env: "LINGOSTREAM_SINK_FLUSH_RECORDS", doc: "results buffered per partition before a rotation", default: 500, min: 1, max: 1_000_000 }),
   flushBytes: bytes({ env: "LINGOSTREAM_SINK_FLUSH_BYTES", doc: "result bytes buffered per partition before a rotation", default: 4 * MiB }),
-  flushIntervalMs: int({ env: "LINGOSTREAM_SINK_FLUSH_INTERVAL_MS", doc: "oldest buffered result's age before a rotation, ms", default: 5000, min: 10 }),
+  flushIntervalMs: int({ env: "LINGOSTREAM_SINK_FLUSH_INTERVAL_MS", doc: "oldest buffered result's age before a rotation, ms (also the longest a finished job waits for its transcript)", default: 1000, min: 10 }),
   maxBufferBytes: bytes({
     env: "LINGOSTREAM_SINK_MAX_BUFFER_BYTES",
     doc: "result-memory quota across all partitions; past it the fullest buffers rotate early (the cli derives it from the memory limit)",
