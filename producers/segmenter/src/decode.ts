@@ -31,6 +31,8 @@ export function decodePcmStream(input: MediaInput, options: DecodeOptions = {}):
     "error",
     "-protocol_whitelist",
     resolved.protocols,
+    // A dropped HTTP read would otherwise end the stream early and quietly.
+    ...(resolved.localPath === undefined ? ["-reconnect", "1", "-reconnect_streamed", "1", "-reconnect_on_network_error", "1", "-reconnect_delay_max", "5"] : []),
     "-i",
     resolved.arg,
     // Pin the stream probeMedia describes; ffmpeg's own pick prefers the most channels.

@@ -4,7 +4,8 @@
 import type { CutOptions } from "./cut-options.ts";
 import { type PcmSegment, SegmentCutter } from "./cut-planner.ts";
 import { decodePcmStream } from "./decode.ts";
-import type { MediaInput } from "./media-input.ts";
+import { type MediaInput, resolveInput } from "./media-input.ts";
+import { SegmenterError } from "./segmenter-error.ts";
 import { type MediaInfo, probeMedia } from "./probe.ts";
 
 export interface SegmentMediaOptions {
@@ -80,12 +81,18 @@ async function* run(
       if (shouldPause !== undefined) await untilAborted(shouldPause(), signal);
       signal?.throwIfAborted();
     };
+    let decodedBytes = 0;
     for await (const chunk of pcm) {
+      decodedBytes += chunk.byteLength;
       for (const segment of cutter.push(chunk)) {
         await ready();
         yield toMediaSegment(segment);
       }
     }
+    // ffmpeg exits 0 when its input simply stops (a dropped HTTP read, a cut
+    // file): check before the last cut so a short read never becomes a
+    // complete-looking job.
+    assertDecodedWhole(input, info, decodedBytes / 2 / SAMPLE_RATE);
     for (const segment of cutter.flush()) {
       await ready();
       yield toMediaSegment(segment);
@@ -93,6 +100,24 @@ async function* run(
   } finally {
     // Covers every exit: probe failure (child never spawned), consumer break, throw, abort.
     await pcm.return(undefined);
+  }
+}
+
+/** Containers whose probed duration is exact, not estimated from a bitrate. */
+const EXACT_DURATION_FORMATS = /^(wav|flac|aiff|w64|caf)$/;
+
+export function assertDecodedWhole(input: MediaInput, info: MediaInfo, decodedSeconds: number): void {
+  const expected = info.durationSeconds;
+  if (expected === null || expected <= 0) return;
+  const exact = info.formatName.split(",").some((f) => EXACT_DURATION_FORMATS.test(f));
+  const tolerance = exact ? Math.max(0.25, expected * 0.002) : Math.max(1, expected * 0.03);
+  if (decodedSeconds < expected - tolerance) {
+    const label = resolveInput(input).label;
+    throw new SegmenterError(
+      "decode-failed",
+      `${label}: decoded ${decodedSeconds.toFixed(2)} s of ${expected.toFixed(2)} s; the input ended early`,
+      { input: label },
+    );
   }
 }
 
