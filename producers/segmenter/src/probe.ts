@@ -9,6 +9,8 @@ import { SegmenterError } from "./segmenter-error.ts";
 export interface MediaInfo {
   /** From the container, else the audio stream; null when neither states it (raw streams). */
   durationSeconds: number | null;
+  /** The audio stream's own duration where stated; a video track can make the container longer. */
+  audioDurationSeconds: number | null;
   hasAudio: boolean;
   /** Describes the first audio stream, the one decodePcmStream decodes. */
   audioCodec: string | null;
@@ -130,6 +132,7 @@ function toMediaInfo(output: FfprobeOutput, label: string, requireAudio: boolean
   }
   return {
     durationSeconds: nonNegativeNumber(output.format?.duration) ?? nonNegativeNumber(audio?.duration),
+    audioDurationSeconds: nonNegativeNumber(audio?.duration),
     hasAudio: audio !== undefined,
     audioCodec: audio?.codec_name ?? null,
     sampleRate: nonNegativeNumber(audio?.sample_rate),

@@ -33,6 +33,7 @@ beforeAll(async () => {
   media.opus = await ffmpeg(join(dir, "tones.opus"), "-i", media.flac, "-c:a", "libopus", "-b:a", "32k");
   media.silence = await ffmpeg(join(dir, "silence.m4a"), "-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono:d=70", "-c:a", "aac");
   media.videoOnly = await ffmpeg(join(dir, "video-only.mp4"), "-f", "lavfi", "-i", "testsrc=d=2:s=160x120", "-c:v", "mpeg4");
+  media.longVideo = await ffmpeg(join(dir, "long-video.mp4"), "-f", "lavfi", "-i", "color=c=navy:s=160x120:r=5:d=10", "-f", "lavfi", "-i", toneWithGaps(6, []), "-c:v", "mpeg4", "-c:a", "aac");
   media.oddName = await ffmpeg(join(dir, "-odd:name.wav"), "-f", "lavfi", "-i", toneWithGaps(5, []));
   media.random = join(dir, "random.mp4");
   await writeFile(media.random, randomBytes(65536));
@@ -80,6 +81,7 @@ describe("probeMedia", () => {
   it("describes the audio", async () => {
     expect(await probeMedia(media.flac!)).toEqual({
       durationSeconds: 100,
+      audioDurationSeconds: 100,
       hasAudio: true,
       audioCodec: "flac",
       sampleRate: 48000,
@@ -282,5 +284,13 @@ describe("remote input", () => {
     expect(error.code).toBe("io");
     expect(error.message).toContain(`${base}/gone.mp3`);
     expect(`${error.message} ${error.stderrTail}`).not.toContain("topsecret");
+  });
+  // Regression: the container's duration (its longest stream) was once taken as
+  // the audio's, so a video whose picture outlasts its sound failed as truncated.
+  it("segments a video whose picture outlasts its audio without calling it truncated", async () => {
+    const segments = await collect(media.longVideo!);
+    expect(segments.length).toBeGreaterThan(0);
+    expect(segments.at(-1)!.endSeconds).toBeGreaterThan(5.5);
+    expect(segments.at(-1)!.endSeconds).toBeLessThan(6.5);
   });
 });
