@@ -93,4 +93,17 @@ describe("lingostream transcribe", () => {
     const code = await transcribe([bogus], { out: join(dir, "out2"), language: "en" }, { ...stack.env, KAFKA_BROKERS: stack.ctx.config.kafkaBrokers.join(",") });
     expect(code).not.toBe(0);
   });
+  // The README's quick start transcribes samples/: an mp3 and an mp4 whose
+  // picture outlasts its audio. Both must complete with their spoken words.
+  it("transcribes the bundled samples, audio and video", async () => {
+    const samples = new URL("../../../samples/", import.meta.url);
+    const out = join(dir, "samples-out");
+    const code = await transcribe([samples.pathname], { out, language: "en" }, { ...stack.env, KAFKA_BROKERS: stack.ctx.config.kafkaBrokers.join(",") });
+    expect(code).toBe(0);
+    for (const name of ["weather-report", "library-notice"]) {
+      const spoken = await readFile(new URL(`${name}.txt`, samples), "utf8");
+      const transcript = JSON.parse(await readFile(join(out, `${name}.json`), "utf8")) as TranscriptJson;
+      expect(wordErrorRate(spoken, transcript.text).wer).toBeLessThan(0.35);
+    }
+  }, 300_000);
 });
