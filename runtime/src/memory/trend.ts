@@ -2,6 +2,7 @@
 // EWMA, extremes, level transitions and a forecast of when CRITICAL is reached.
 // The window is bounded by time and by count, so it never grows with uptime.
 
+import type { PressureTrend } from "@lingostream/schemas";
 import type { PressureLevel } from "./levels.ts";
 
 export interface TrendPoint {
@@ -23,22 +24,8 @@ export interface TrendOptions {
   criticalRatio: number;
 }
 
-export interface TrendStats {
-  windowStart: number;
-  windowEnd: number;
-  samples: number;
-  slopeRatioPerSecond: number;
-  slopeBytesPerSecond: number;
-  ewmaRatio: number;
-  minRatio: number;
-  maxRatio: number;
-  meanRatio: number;
-  /** At the current slope, from the newest ratio; null when flat or falling, 0 when already there. */
-  secondsToCritical: number | null;
-  level: PressureLevel;
-  /** Level changes between consecutive samples within the window. */
-  transitions: number;
-}
+/** A window's analysis: the PressureTrend event less who published it and about which source. */
+export type TrendStats = Omit<PressureTrend, "sourceId" | "host" | "producerId" | "eventTime">;
 
 export class TrendWindow {
   private readonly windowMs: number;
