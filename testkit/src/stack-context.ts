@@ -64,9 +64,17 @@ export async function createStackContext(name: string, options: { partitions?: n
       const cleaner = ctx.kafka.admin();
       await cleaner.connect();
       try {
+        // The test's consumer groups and subjects carry its prefix too; leave none behind.
+        const groups = (await cleaner.listGroups()).groups.map((g) => g.groupId).filter((id) => id.startsWith(prefix));
+        if (groups.length > 0) await cleaner.deleteGroups(groups).catch(() => {});
         await deleteTopicsWithPrefix(cleaner, prefix);
       } finally {
         await cleaner.disconnect();
+      }
+      const registry = ctx.serde.registry;
+      for (const subject of (await registry.subjects().catch(() => [] as string[])).filter((s) => s.startsWith(prefix))) {
+        await registry.deleteSubject(subject).catch(() => {});
+        await registry.deleteSubject(subject, true).catch(() => {});
       }
       for (const c of [ctx, ...others]) c.store.close();
     },

@@ -66,18 +66,7 @@ describe("worker metrics endpoint", () => {
     await cluster?.stop();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
     await stopServices(services);
-    if (stack) {
-      const registry = stack.ctx.serde.registry;
-      for (const subject of (await registry.subjects()).filter((s) => s.startsWith(stack.prefix))) {
-        await registry.deleteSubject(subject).catch(() => {});
-        await registry.deleteSubject(subject, true).catch(() => {});
-      }
-      const admin = stack.ctx.kafka.admin();
-      await admin.connect();
-      await admin.deleteGroups([`${stack.prefix}asr`, `${stack.prefix}sink`, `${stack.prefix}segmenter`]).catch(() => {});
-      await admin.disconnect();
-      await stack.cleanup();
-    }
+    await stack?.cleanup();
   });
 
   const metricsText = async () => {

@@ -71,14 +71,7 @@ describe("lingostream pressure report", () => {
 
   afterAll(async () => {
     await producer?.disconnect();
-    if (stack) {
-      const registry = stack.ctx.serde.registry;
-      for (const subject of (await registry.subjects()).filter((s) => s.startsWith(stack.prefix))) {
-        await registry.deleteSubject(subject).catch(() => {});
-        await registry.deleteSubject(subject, true).catch(() => {});
-      }
-      await stack.cleanup();
-    }
+    await stack?.cleanup();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 

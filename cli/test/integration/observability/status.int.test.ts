@@ -65,18 +65,7 @@ describe("lingostream status", () => {
   afterAll(async () => {
     await producer?.disconnect();
     await stopServices(services);
-    if (stack) {
-      const registry = stack.ctx.serde.registry;
-      for (const subject of (await registry.subjects()).filter((s) => s.startsWith(stack.prefix))) {
-        await registry.deleteSubject(subject).catch(() => {});
-        await registry.deleteSubject(subject, true).catch(() => {});
-      }
-      const admin = stack.ctx.kafka.admin();
-      await admin.connect();
-      await admin.deleteGroups([`${stack.prefix}asr`, `${stack.prefix}sink`]).catch(() => {});
-      await admin.disconnect();
-      await stack.cleanup();
-    }
+    await stack?.cleanup();
   });
 
   const statusJson = async (): Promise<StatusReport> => {

@@ -27,6 +27,7 @@ import {
 import { EventSerde, type MemoryPressure, type PressureTrend } from "@lingostream/schemas";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPressureMonitor, type PressureMonitor } from "../../src/index.ts";
+import { waitFor as pollFor } from "@lingostream/testkit";
 
 const INTERVAL_MS = 200;
 const TREND_WINDOW_MS = 1000;
@@ -65,20 +66,8 @@ function exposeGc(): () => void {
   return runInNewContext("gc") as () => void;
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000, everyMs = 20): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`, { cause: last });
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+/** testkit's waitFor with this file's argument order and pace. */
+const waitFor = <T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000, everyMs = 20): Promise<T> => pollFor(probe, what, timeoutMs, everyMs);
 
 /** The local stack may still be starting: wait for the broker and the registry rather than fail. */
 async function stackUp(): Promise<void> {

@@ -15,6 +15,7 @@ import {
 import { jobEventValue, readJobEvent, type SegmentFailed, type SegmentTranscribed } from "@lingostream/schemas";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startS3Sink, type SinkOptions } from "../../src/index.ts";
+import { waitFor as pollFor } from "@lingostream/testkit";
 
 const run = randomBytes(3).toString("hex");
 const prefix = `it-sink-${run}.`;
@@ -46,20 +47,8 @@ const fastSink = (groupId: string): SinkOptions => ({
   retryPolicy: { retries: 3, minDelayMs: 50, maxDelayMs: 500, factor: 2 },
 });
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`, { cause: last });
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+/** testkit's waitFor with this file's argument order and pace. */
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000, everyMs = 500): Promise<T> => pollFor(probe, what, timeoutMs, everyMs);
 
 function result(jobId: string, index: number): SegmentTranscribed {
   const start = index * 5;
