@@ -4,27 +4,15 @@
 // becomes a skipped bad record instead of a crash or a hostile key.
 
 import { PipelineError, isValidId } from "@lingostream/runtime";
+import type { SegmentTranscribed, Word } from "@lingostream/schemas";
 import { MAX_SEGMENT_INDEX, type JobRef } from "./keys.ts";
 
-export interface WordTiming {
-  text: string;
-  /** Seconds from the start of the media. */
-  start: number;
-  end: number;
-  confidence: number;
-}
+/** A word on the media timeline, as SegmentTranscribed carries it. */
+export type WordTiming = Word;
 
 /** The part of SegmentTranscribed the sink relies on; the full value is stored as is. */
-export interface SegmentResult extends JobRef {
-  segmentId: string;
-  index: number;
-  startSeconds: number;
-  endSeconds: number;
-  language: string;
-  engine: string;
-  text: string;
-  words: WordTiming[];
-}
+export type SegmentResult = JobRef &
+  Pick<SegmentTranscribed, "segmentId" | "index" | "startSeconds" | "endSeconds" | "language" | "engine" | "text" | "words">;
 
 export type JobLifecycle =
   | { kind: "requested"; job: JobRef; source: string; sourceName: string; language: string; engine: string }
