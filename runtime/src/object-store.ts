@@ -148,14 +148,16 @@ export class ObjectStore {
     const name = (err as Error)?.name ?? "Error";
     const message = (err as Error)?.message ?? String(err);
     const status = httpStatus(err);
+    // Before not-found: versitygw answers an unknown access key with 404
+    // XAdminUserNotFound where AWS says 403 InvalidAccessKeyId.
+    if (status === 403 || name === "AccessDenied" || name === "InvalidAccessKeyId" || name === "SignatureDoesNotMatch" || name === "XAdminUserNotFound") {
+      return new PipelineError("storage-denied", `S3 denied access to ${what} (${name}); check AWS credentials`, { cause: err });
+    }
     if (name === "NoSuchKey" || name === "NotFound" || status === 404) {
       return new PipelineError("storage-not-found", `s3://${this.bucket}/${what} not found`, { cause: err });
     }
     if (name === "SlowDown" || status === 503 || status === 429) {
       return new PipelineError("storage-throttled", `S3 throttled on ${what}: ${message}`, { cause: err, retriable: true });
-    }
-    if (status === 403 || name === "AccessDenied" || name === "InvalidAccessKeyId" || name === "SignatureDoesNotMatch") {
-      return new PipelineError("storage-denied", `S3 denied access to ${what} (${name}); check AWS credentials`, { cause: err });
     }
     if (status === undefined || status >= 500) {
       return new PipelineError(
