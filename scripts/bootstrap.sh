@@ -37,7 +37,6 @@ ensure_apt() {
   done
   command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
   command -v mvn >/dev/null 2>&1 || missing+=(maven)
-  command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "${LINGOSTREAM_SKIP_APT:-}" = 1 ]; then
     log "missing Debian packages: ${missing[*]} (LINGOSTREAM_SKIP_APT=1, not installing)"; return 1

@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
 # The lingostream local stack without Docker: Kafka (KRaft, one combined
 # broker+controller node), Apicurio Registry (Confluent-compatible API) and
-# an S3 API server (moto), each a plain background process.
+# an S3 API server (versitygw, objects as files on disk), each a plain
+# background process.
 #
-#   stack.sh install        fetch and cache jars / venv (idempotent)
+#   stack.sh install        fetch and build into the cache (idempotent)
 #   stack.sh up [svc...]    install if needed, start what is not running, wait, print env
 #   stack.sh status [svc...] say what is up; exit 0 only if everything is
-#   stack.sh down [--keep-data] [svc...] stop what `up` started and delete its data
-#                           (--keep-data keeps Kafka's records and the registry's files)
+#   stack.sh down [--purge] [svc...] stop what `up` started; its data stays for the
+#                           next `up` (Kafka's log, the registry's schemas, S3 objects)
+#                           unless --purge, which deletes it
 #
 # svc is kafka, registry or s3; none means all three. Progress and errors go to
 # stderr; `up` prints only KEY=value lines on stdout:
 #   set -a; eval "$(infra/local-stack/stack.sh up)"; set +a
 # A second, private broker (tests that restart Kafka without touching the shared
-# one) is the same script with its own data dir and ports, and the shared cache:
-#   LINGOSTREAM_STACK_DIR=/tmp/k2 LINGOSTREAM_STACK_CACHE=.local-stack/cache \
-#   LINGOSTREAM_KAFKA_PORT=19092 LINGOSTREAM_KAFKA_CONTROLLER_PORT=19093 stack.sh up kafka
-#   ... stack.sh down --keep-data kafka; ... stack.sh up kafka   (a restart that keeps its logs)
+# one) is the same script with its own data dir and ports (the cache is shared):
+#   LINGOSTREAM_STACK_DIR=/tmp/k2 LINGOSTREAM_KAFKA_PORT=19092 \
+#   LINGOSTREAM_KAFKA_CONTROLLER_PORT=19093 stack.sh up kafka
+#   ... stack.sh down kafka; ... stack.sh up kafka   (a restart on the same log)
+#   ... stack.sh down --purge kafka                  (gone for good)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -24,15 +27,20 @@ REPO_ROOT="$(cd "$HERE/../.." && pwd)"
 
 # ---------------------------------------------------------------- settings
 STACK_DIR="${LINGOSTREAM_STACK_DIR:-$REPO_ROOT/.local-stack}"
-CACHE_DIR="${LINGOSTREAM_STACK_CACHE:-$STACK_DIR/cache}"
+# Downloads and builds only, never data: one per user, so every clone and
+# every private stack on the machine (CI runs in a fresh clone each time)
+# reuses the same jars and binary.
+CACHE_DIR="${LINGOSTREAM_STACK_CACHE:-${XDG_CACHE_HOME:-${HOME:?set HOME or LINGOSTREAM_STACK_CACHE}/.cache}/lingostream/stack}"
 KAFKA_PORT="${LINGOSTREAM_KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${LINGOSTREAM_KAFKA_CONTROLLER_PORT:-9093}"
 REGISTRY_PORT="${LINGOSTREAM_REGISTRY_PORT:-8081}"
 # Apicurio is a Quarkus app whose management interface (health, metrics) is
 # compiled in and defaults to port 9000, which is the S3 port here: move it.
 REGISTRY_MGMT_PORT="${LINGOSTREAM_REGISTRY_MGMT_PORT:-8091}"
-# mem: H2 in memory (schemas are gone after `down`); file: H2 file in the data dir.
-REGISTRY_STORAGE="${LINGOSTREAM_REGISTRY_STORAGE:-mem}"
+# file: H2 database file in the data dir, kept across `down`/`up` like Kafka's
+# log (records name schema ids, so the two must be kept together);
+# mem: H2 in memory, gone at `down`.
+REGISTRY_STORAGE="${LINGOSTREAM_REGISTRY_STORAGE:-file}"
 # Global compatibility rule; Confluent Schema Registry's default is BACKWARD too.
 REGISTRY_COMPATIBILITY="${LINGOSTREAM_REGISTRY_COMPATIBILITY:-BACKWARD}"
 S3_PORT="${LINGOSTREAM_S3_PORT:-9000}"
@@ -47,19 +55,21 @@ KAFKA_VERSION="${LINGOSTREAM_KAFKA_VERSION:-4.4.0}"
 KAFKA_HEAP_OPTS="${LINGOSTREAM_KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
 APICURIO_VERSION="${LINGOSTREAM_APICURIO_VERSION:-3.3.3}"
 REGISTRY_HEAP_OPTS="${LINGOSTREAM_REGISTRY_HEAP_OPTS:--Xms64m -Xmx384m}"
-MOTO_VERSION="${LINGOSTREAM_MOTO_VERSION:-5.2.5}"
-# moto[s3] + flask + flask-cors is all moto_server needs for S3; moto[server]
-# would pull every AWS service's dependencies (2x the size, 2x the install time).
-MOTO_PIP_SPEC=("moto[s3]==$MOTO_VERSION" "flask>=3,<4" "flask-cors>=5,<7")
+# versitygw is built from source with Go (the module proxy serves it; there is
+# no Debian package). Its go.mod asks for Go 1.25.
+VERSITYGW_VERSION="${LINGOSTREAM_VERSITYGW_VERSION:-v1.8.0}"
+VERSITYGW_MODULE=github.com/versity/versitygw/cmd/versitygw
+GO_MIN_MINOR=25
 DEPENDENCY_PLUGIN="org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 
 RUN_DIR="$STACK_DIR/run"    # pid files
 LOG_DIR="$STACK_DIR/logs"
 KAFKA_DATA="$STACK_DIR/kafka"
 REGISTRY_DATA="$STACK_DIR/registry"
+S3_DATA="$STACK_DIR/s3"      # one folder per bucket, one file per object
 KAFKA_LIBS="$CACHE_DIR/kafka-$KAFKA_VERSION"
 APICURIO_HOME="$CACHE_DIR/apicurio-registry-$APICURIO_VERSION"
-MOTO_VENV="$CACHE_DIR/moto-$MOTO_VERSION"
+VERSITYGW_HOME="$CACHE_DIR/versitygw-$VERSITYGW_VERSION"
 
 SERVICES=(kafka registry s3)
 # The services a command acts on: the arguments after the command, or all of them.
@@ -135,7 +145,7 @@ marker() {
   case "$1" in
     kafka) echo "$KAFKA_DATA/server.properties" ;;
     registry) echo "-Dlingostream.stack.dir=$STACK_DIR" ;;
-    s3) echo "$MOTO_VENV/bin/moto_server" ;;
+    s3) echo "$S3_DATA" ;;
   esac
 }
 
@@ -289,7 +299,10 @@ start_registry() {
   local java="$1" db_url
   mkdir -p "$REGISTRY_DATA"
   if [[ "$REGISTRY_STORAGE" == file ]]; then
-    db_url="jdbc:h2:file:$REGISTRY_DATA/db"
+    # WRITE_DELAY=0: H2 writes each commit to the file at once instead of up to
+    # 500 ms later, so a schema id the registry has handed out (and a producer
+    # may have put in a Kafka record) survives the registry being killed.
+    db_url="jdbc:h2:file:$REGISTRY_DATA/db;WRITE_DELAY=0"
   else
     db_url="jdbc:h2:mem:registry"
   fi
@@ -320,55 +333,124 @@ start_registry() {
 registry_ready() { [[ "$(http_code "http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7/subjects")" == 200 ]]; }
 
 # --------------------------------------------------------------------- s3
+# Minor version of a go binary (1.25.3 -> 25), or 0.
+go_minor() {
+  GOTOOLCHAIN=local "$1" env GOVERSION 2>/dev/null | sed -n 's/^go1\.\([0-9]*\).*/\1/p' | grep . || echo 0
+}
+
+# A go binary new enough for versitygw: $LINGOSTREAM_GO, go on PATH, the
+# go.dev tarball's /usr/local/go, then Debian's versioned golang-1.x packages.
+find_go() {
+  local candidate
+  for candidate in ${LINGOSTREAM_GO:+"$LINGOSTREAM_GO"} "$(command -v go || true)" /usr/local/go/bin/go \
+    $(printf '%s\n' /usr/lib/go-*/bin/go | sort -rV); do
+    [[ -x "$candidate" ]] || continue
+    if (( $(go_minor "$candidate") >= GO_MIN_MINOR )); then echo "$candidate"; return 0; fi
+  done
+  return 1
+}
+
+need_go() {
+  find_go || die "Go 1.$GO_MIN_MINOR+ not found (versitygw $VERSITYGW_VERSION, the S3 server, is built from source): install golang 1.$GO_MIN_MINOR+ or set LINGOSTREAM_GO to its go binary"
+}
+
+s3_installed() { [[ -f "$VERSITYGW_HOME/.installed" && "$(cat "$VERSITYGW_HOME/.installed")" == "$VERSITYGW_VERSION" ]]; }
+
 install_s3() {
-  local stamp="$MOTO_VENV/.installed" python t0
-  if [[ -f "$stamp" ]]; then say "moto $MOTO_VERSION: cached"; return; fi
-  python="$(command -v python3 || true)"
-  [[ -n "$python" ]] || die "python3 not found (the S3 server is moto, a Python package)"
-  say "moto $MOTO_VERSION: creating a venv and installing from PyPI"
+  local go tmp t0
+  if s3_installed; then say "versitygw $VERSITYGW_VERSION: cached"; return; fi
+  go="$(need_go)"
+  say "versitygw $VERSITYGW_VERSION: building with $("$go" env GOVERSION) (minutes the first time; Go's own caches make later builds quick)"
   t0=$(date +%s%N)
-  rm -rf "$MOTO_VENV"
-  "$python" -m venv "$MOTO_VENV" || die "python3 -m venv failed (on Debian: apt-get install python3-venv)"
-  quietly s3 "pip could not install ${MOTO_PIP_SPEC[*]}" \
-    "$MOTO_VENV/bin/pip" install --disable-pip-version-check "${MOTO_PIP_SPEC[@]}"
-  echo "$MOTO_VERSION" >"$stamp"
-  say "moto $MOTO_VERSION: cached in $(since "$t0")"
+  tmp="$VERSITYGW_HOME.tmp"
+  rm -rf "$tmp" "$VERSITYGW_HOME"
+  mkdir -p "$tmp"
+  # GOCACHE and GOMODCACHE stay at Go's defaults (per user), so a rebuild into
+  # an emptied stack cache only links. GOTOOLCHAIN=local: never fetch a newer Go.
+  quietly s3 "could not build $VERSITYGW_MODULE@$VERSITYGW_VERSION with $go" \
+    env GOBIN="$tmp" GOTOOLCHAIN=local "$go" install -ldflags "-X=main.Version=$VERSITYGW_VERSION" \
+    "$VERSITYGW_MODULE@$VERSITYGW_VERSION"
+  [[ -x "$tmp/versitygw" ]] || die "go install left no versitygw binary in $tmp"
+  echo "$VERSITYGW_VERSION" >"$tmp/.installed"
+  mv "$tmp" "$VERSITYGW_HOME"
+  say "versitygw $VERSITYGW_VERSION: built in $(since "$t0")"
 }
 
 start_s3() {
-  # moto keeps everything in memory: buckets and objects are gone after `down`.
-  # It accepts any credentials; clients use AWS_ACCESS_KEY_ID/SECRET from `up`.
-  spawn s3 "$LOG_DIR/s3.log" env TEST_SERVER_MODE=true AWS_DEFAULT_REGION="$S3_REGION" \
-    "$MOTO_VENV/bin/python" "$MOTO_VENV/bin/moto_server" -H 127.0.0.1 -p "$S3_PORT"
+  # The posix backend: each top-level folder of $S3_DATA is a bucket and each
+  # object a file under it (metadata in extended attributes), so objects stay
+  # across restarts. One root account (no IAM service), whose keys are the
+  # AWS_* ones `up` prints; every request must be signed with them. The keys go
+  # in the environment, not on the command line that `ps` shows.
+  # --quiet: no line per request in s3.log (errors are still logged).
+  mkdir -p "$S3_DATA"
+  spawn s3 "$LOG_DIR/s3.log" env ROOT_ACCESS_KEY="$AWS_ACCESS_KEY_ID" ROOT_SECRET_KEY="$AWS_SECRET_ACCESS_KEY" \
+    "$VERSITYGW_HOME/versitygw" --port "127.0.0.1:$S3_PORT" --region "$S3_REGION" --quiet posix "$S3_DATA"
 }
 
-s3_ready() { [[ "$(http_code "http://127.0.0.1:$S3_PORT/")" == 200 ]]; }
+# A request to the S3 server signed with SigV4 (curl's --aws-sigv4). Prints the
+# HTTP status; the body goes to the file $3 if given. The key pair is handed to
+# curl on stdin, not its command line. curl before 8.x does not send the
+# payload hash S3 requires, so it is given (the empty body's).
+s3_request() {
+  local method="$1" path="$2" body="${3:-/dev/null}" user="$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY"
+  user="${user//\\/\\\\}"   # curl config strings: backslash and quote escaped
+  printf 'user = "%s"\n' "${user//\"/\\\"}" \
+    | curl -s -K - -o "$body" -m 5 -w '%{http_code}' $([[ "$method" == HEAD ]] && echo -I || echo -X "$method") \
+      --aws-sigv4 "aws:amz:$S3_REGION:s3" \
+      -H "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" \
+      "http://127.0.0.1:$S3_PORT$path" 2>/dev/null || true
+}
+
+# Ready = a signed ListBuckets succeeds: the server answers and takes our keys.
+s3_ready() { [[ "$(s3_request GET /)" == 200 ]]; }
 
 create_bucket() {
-  # PUT on an existing bucket answers 200 in us-east-1 (or 409 "already owned").
-  local code
-  code="$(curl -s -o /dev/null -m 5 -w '%{http_code}' -X PUT "http://127.0.0.1:$S3_PORT/$S3_BUCKET" || true)"
-  [[ "$code" == 200 || "$code" == 409 ]] || die "could not create bucket $S3_BUCKET (HTTP $code); see $LOG_DIR/s3.log"
+  # A bucket made by an earlier `up` answers 409: BucketAlreadyOwnedByYou, or
+  # BucketAlreadyExists if that `up` had other root keys. Either way it is
+  # ours if these keys can reach it.
+  local code reply="$RUN_DIR/create-bucket.xml"
+  code="$(s3_request PUT "/$S3_BUCKET" "$reply")"
+  if [[ "$code" == 200 ]] || { [[ "$code" == 409 ]] && [[ "$(s3_request HEAD "/$S3_BUCKET")" == 200 ]]; }; then
+    rm -f "$reply"
+    return
+  fi
+  die "could not create bucket $S3_BUCKET (HTTP $code: $(cat "$reply" 2>/dev/null)); see $LOG_DIR/s3.log"
 }
 
 # ------------------------------------------------------------- commands
 cmd_install() {
   need curl "used to probe the registry and S3"
+  need flock "util-linux: one install at a time into the shared cache"
   mkdir -p "$CACHE_DIR"
-  # pip runs beside Maven (different tools, different caches); the two Maven
-  # steps run one after the other because they share the local repository.
-  local s3_job
+  # The cache is shared by every clone and stack of this user: wait for an
+  # install already under way (it may finish the job for us; each step checks
+  # its stamp again). The lock is closed before any server starts, so they
+  # do not hold it.
+  local lock s3_job
+  # Before any download: without Go there is no S3 server.
+  s3_installed || need_go >/dev/null
+  exec {lock}>"$CACHE_DIR/.install.lock"
+  if ! flock -n "$lock"; then
+    say "another install into $CACHE_DIR is under way; waiting for it"
+    flock "$lock"
+  fi
+  # The Go build (the long pole) runs beside Maven (different tools, different
+  # caches); the two Maven steps run one after the other because they share
+  # the local repository.
   install_s3 &
   s3_job=$!
-  trap 'kill "$s3_job" 2>/dev/null || true' EXIT
+  # On failure stop the build too: the subshell and the go command it runs.
+  trap 'kill $(ps -o pid= --ppid "$s3_job" 2>/dev/null) "$s3_job" 2>/dev/null || true' EXIT
   install_kafka
   install_registry
-  wait "$s3_job" || die "the S3 server (moto) could not be installed"
+  wait "$s3_job" || die "the S3 server (versitygw) could not be built"
   trap - EXIT
+  exec {lock}>&-
 }
 
 installed() {
-  [[ -f "$KAFKA_LIBS/.installed" && -f "$APICURIO_HOME/.installed" && -f "$MOTO_VENV/.installed" ]] \
+  [[ -f "$KAFKA_LIBS/.installed" && -f "$APICURIO_HOME/.installed" ]] && s3_installed \
     && [[ "$(cat "$KAFKA_LIBS/.installed")" == "$KAFKA_VERSION $(sha256sum "$HERE/kafka/pom.xml" | cut -c1-16)" ]]
 }
 
@@ -478,15 +560,18 @@ stop_service() {
 }
 
 cmd_down() {
-  # The S3 server keeps objects in memory only, so Kafka records kept across a
-  # restart would point at claim checks and schema ids that no longer exist:
-  # data goes with the processes unless --keep-data asks otherwise.
-  local purge=1 i
-  case "${1:-}" in
-    --purge) shift ;;
-    --keep-data) purge=0; shift ;;
-    -*) die "usage: stack.sh down [--keep-data] [kafka|registry|s3 ...]" ;;
-  esac
+  # Like `docker compose down` and its volumes: the data stays for the next
+  # `up` unless --purge. Kafka's records name schema ids and S3 objects (claim
+  # checks): purging one service alone leaves the others pointing at nothing.
+  local purge=0 i
+  while [[ "${1:-}" == -* ]]; do
+    case "$1" in
+      --purge) purge=1 ;;
+      --keep-data) ;;   # keeping is what `down` does now; accepted for old scripts
+      *) die "usage: stack.sh down [--purge] [kafka|registry|s3 ...]" ;;
+    esac
+    shift
+  done
   select_services "$@"
   # Reverse start order.
   for (( i=${#SERVICES[@]}-1; i>=0; i-- )); do
@@ -496,10 +581,13 @@ cmd_down() {
     say "purging data of ${SELECTED[*]} in $STACK_DIR (the cache is kept)"
     if selected kafka; then rm -rf "$KAFKA_DATA"; fi
     if selected registry; then rm -rf "$REGISTRY_DATA"; fi
+    if selected s3; then rm -rf "$S3_DATA"; fi
     # Logs and pid files are shared: they go only when the whole stack does.
     if (( ${#SELECTED[@]} == ${#SERVICES[@]} )); then rm -rf "$LOG_DIR" "$RUN_DIR"; fi
+    say "down"
+  else
+    say "down; the data stays in $STACK_DIR for the next \`up\` (\`down --purge\` deletes it)"
   fi
-  say "down"
 }
 
 # Restricts SELECTED to the services named (all when none are).
@@ -515,7 +603,8 @@ select_services() {
 selected() { [[ " ${SELECTED[*]} " == *" $1 "* ]]; }
 
 usage() {
-  sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  # The opening comment, up to the first line that is not one.
+  awk 'NR > 1 { if (!/^#/) exit; sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}" >&2
   exit 2
 }
 

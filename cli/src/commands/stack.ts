@@ -2,7 +2,7 @@
 // as plain processes (infra/local-stack/stack.sh does the process work).
 
 import { spawn } from "node:child_process";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { STACK_SCRIPT } from "../paths.ts";
 
 export function runStackScript(args: string[], options: { quiet?: boolean } = {}): Promise<number> {
@@ -23,7 +23,7 @@ export function registerStackCommands(program: Command): void {
   const run = async (args: string[]) => {
     process.exitCode = await runStackScript(args);
   };
-  stack.command("install").description("download and cache the stack's jars and servers").action(() => run(["install"]));
+  stack.command("install").description("download the stack's jars and build its S3 server into the cache").action(() => run(["install"]));
   stack
     .command("up")
     .description("start every service (or the named ones: kafka, registry, s3) that is not running and wait until each answers")
@@ -36,8 +36,10 @@ export function registerStackCommands(program: Command): void {
     .action((services: string[]) => run(["status", ...services]));
   stack
     .command("down")
-    .description("stop the services that `up` started (or the named ones) and delete their data")
+    .description("stop the services that `up` started (or the named ones); their data stays for the next `up`")
     .argument("[services...]")
-    .option("--keep-data", "keep Kafka's records and the registry's files (S3 objects are in memory and go anyway)")
-    .action((services: string[], opts: { keepData?: boolean }) => run(["down", ...(opts.keepData ? ["--keep-data"] : []), ...services]));
+    .option("--purge", "also delete their data: Kafka's records, the registry's schemas, the S3 objects")
+    // Keeping the data used to need this flag; it is what `down` does now.
+    .addOption(new Option("--keep-data").hideHelp())
+    .action((services: string[], opts: { purge?: boolean }) => run(["down", ...(opts.purge ? ["--purge"] : []), ...services]));
 }

@@ -1,13 +1,14 @@
 // A Kafka broker of the test's own, started by infra/local-stack/stack.sh with
-// its own data dir and ports and the shared jar cache, so a test can stop and
-// restart it mid-run (keeping its logs) without touching the shared broker.
+// its own data dir and ports (the jars come from the stack's usual cache), so a
+// test can stop and restart it mid-run (keeping its logs) without touching the
+// shared broker.
 
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO_ROOT, STACK_SCRIPT } from "../../../src/paths.ts";
+import { STACK_SCRIPT } from "../../../src/paths.ts";
 
 export interface PrivateBroker {
   /** host:port for KAFKA_BROKERS. */
@@ -26,7 +27,6 @@ export async function startPrivateBroker(): Promise<PrivateBroker> {
   const env = {
     ...process.env,
     LINGOSTREAM_STACK_DIR: dir,
-    LINGOSTREAM_STACK_CACHE: process.env.LINGOSTREAM_STACK_CACHE ?? join(REPO_ROOT, ".local-stack", "cache"),
     LINGOSTREAM_KAFKA_PORT: String(port),
     LINGOSTREAM_KAFKA_CONTROLLER_PORT: String(controllerPort),
   };
@@ -34,16 +34,16 @@ export async function startPrivateBroker(): Promise<PrivateBroker> {
   try {
     await stack("up", "kafka");
   } catch (err) {
-    await stack("down", "kafka").catch(() => {});
+    await stack("down", "--purge", "kafka").catch(() => {});
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
   return {
     brokers: `localhost:${port}`,
-    stop: () => stack("down", "--keep-data", "kafka"),
+    stop: () => stack("down", "kafka"),
     start: () => stack("up", "kafka"),
     async destroy() {
-      await stack("down", "kafka");
+      await stack("down", "--purge", "kafka");
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -1,6 +1,6 @@
 // A loopback TCP proxy in front of the shared S3 server. Closing it is an S3
 // outage as clients see one (open connections reset, new ones refused) without
-// restarting the server, which keeps its objects only in memory.
+// restarting the server, which other tests may be using at the same time.
 
 import { createServer, connect, type Server, type Socket } from "node:net";
 
