@@ -1,7 +1,7 @@
 // Starts the long-lived services a process runs, from one environment.
 
 import { loadConfig, loadMemoryConfig, type Env, type RunningService, type ServiceContext } from "@lingostream/runtime";
-import { asrSpec, startAsrProcessor, type AsrProcessorOptions, type EngineFactory } from "@lingostream/asr";
+import { asrSpec, resolveSlots, startAsrProcessor, type AsrProcessorOptions, type EngineFactory } from "@lingostream/asr";
 import { segmenterSpec, startSegmenter } from "@lingostream/segmenter";
 import { loadSinkConfig, resultQuotaBytes, startS3Sink } from "@lingostream/sink-s3";
 import { startPressureMonitor } from "@lingostream/pressure-monitor";
@@ -37,12 +37,14 @@ export interface ServiceOverrides {
 }
 
 export async function startServices(ctx: ServiceContext, roles: readonly Role[], env: Env, overrides: ServiceOverrides = {}): Promise<RunningService[]> {
-  const configs = loadServiceConfigs(env);
+  const loaded = loadServiceConfigs(env);
+  const asrSlots = resolveSlots(loaded.asr.maxInFlight, { sharesProcess: roles.some((role) => role !== "asr") });
+  const configs = { ...loaded, asr: { ...loaded.asr, maxInFlight: asrSlots } };
   const started: RunningService[] = [];
   let memory: WorkerMemory | undefined;
   try {
     if (roles.includes("asr") || roles.includes("segmenter") || roles.includes("sink")) {
-      memory = await startWorkerMemory(ctx, configs.memory, configs.asr.maxInFlight);
+      memory = await startWorkerMemory(ctx, configs.memory, asrSlots);
       const owned = memory;
       started.push({ name: "memory-governor", done: new Promise(() => {}), stop: () => owned.stop() });
     }

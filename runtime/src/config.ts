@@ -149,6 +149,16 @@ export function bool(f: Base<boolean>): Field<boolean> {
   };
 }
 
+/** A count, or "auto" for a default the caller works out from the machine (cores, memory). */
+export function countOrAuto(f: Base<number | "auto"> & { min?: number; max?: number }): Field<number | "auto"> {
+  const count = int({ ...f, default: 0 });
+  return {
+    ...f,
+    accepts: `auto or ${count.accepts}`,
+    parse: (raw) => (raw.toLowerCase() === "auto" ? "auto" : count.parse(raw)),
+  };
+}
+
 export function oneOf<const T extends string>(f: Base<T> & { values: readonly T[] }): Field<T> {
   return {
     ...f,

@@ -1,4 +1,5 @@
 export * from "./config.ts";
+export * from "./cpu.ts";
 export * from "./connection-config.ts";
 export * from "./errors.ts";
 export * from "./ids.ts";

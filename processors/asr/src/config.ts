@@ -1,6 +1,6 @@
 // Settings of the ASR processor; every field documents its default and unit.
 
-import { bytes, int, oneOf, str, url, type ConfigOf } from "@lingostream/runtime";
+import { availableCores, bytes, countOrAuto, int, oneOf, str, url, type ConfigOf } from "@lingostream/runtime";
 
 import { ASR_ENGINE_NAMES, type AsrEngineName } from "./engines/create-engine.ts";
 
@@ -10,7 +10,13 @@ export type EngineName = AsrEngineName;
 export const asrSpec = {
   engine: oneOf({ env: "LINGOSTREAM_ASR_ENGINE", doc: "ASR engine used when a segment names none", default: "pocketsphinx", values: ENGINE_NAMES }),
   groupId: str({ env: "LINGOSTREAM_ASR_GROUP", doc: "consumer group of the ASR processors", default: "lingostream-asr" }),
-  maxInFlight: int({ env: "LINGOSTREAM_ASR_MAX_IN_FLIGHT", doc: "segments transcribed at once per processor (one decoder each)", default: 1, min: 1, max: 64 }),
+  maxInFlight: countOrAuto({
+    env: "LINGOSTREAM_ASR_MAX_IN_FLIGHT",
+    doc: "segments transcribed at once per processor (one decoder each); auto: one per available core (CPU quota respected), less one per 8 cores when other roles share the process",
+    default: "auto",
+    min: 1,
+    max: 256,
+  }),
   segmentTimeoutMs: int({ env: "LINGOSTREAM_ASR_SEGMENT_TIMEOUT_MS", doc: "engine time limit per segment, ms", default: 120_000, min: 100 }),
   sessionTimeoutMs: int({ env: "LINGOSTREAM_ASR_SESSION_TIMEOUT_MS", doc: "Kafka consumer session timeout, ms", default: 30_000, min: 6000 }),
   heartbeatIntervalMs: int({ env: "LINGOSTREAM_ASR_HEARTBEAT_MS", doc: "heartbeat period while a segment is transcribed, ms", default: 3000, min: 100 }),
@@ -29,3 +35,16 @@ export const asrSpec = {
 };
 
 export type AsrConfig = ConfigOf<typeof asrSpec>;
+
+/**
+ * The slot count "auto" stands for. Engines are CPU-bound, one core per
+ * decoder; the segmenter's decoding, the sink and the Kafka clients need little
+ * CPU beside them (an eighth of the cores is set aside for them when they
+ * share the process). The memory governor lowers the slots in use under pressure.
+ */
+export function resolveSlots(setting: number | "auto", options: { cores?: number; sharesProcess?: boolean } = {}): number {
+  if (setting !== "auto") return setting;
+  const cores = options.cores ?? availableCores();
+  const reserved = options.sharesProcess ? Math.floor(cores / 8) : 0;
+  return Math.max(1, cores - reserved);
+}

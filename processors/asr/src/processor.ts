@@ -22,7 +22,7 @@ import {
   type ServiceContext,
 } from "@lingostream/runtime";
 import type { AudioSegment, SegmentFailed } from "@lingostream/schemas";
-import type { AsrConfig } from "./config.ts";
+import { resolveSlots, type AsrConfig } from "./config.ts";
 import { fullSpeed, type Backpressure } from "./backpressure.ts";
 import { EnginePool, type EngineFactory, type LeasedEngine } from "./engine-pool.ts";
 import { classifyFailure } from "./failure-class.ts";
@@ -52,6 +52,7 @@ export interface AsrProcessor extends RunningService {
 
 export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcessorOptions): Promise<AsrProcessor> {
   const { config } = options;
+  const slots = resolveSlots(config.maxInFlight);
   const logger = ctx.logger.child({ component: "asr", instanceId: ctx.instanceId });
   const metrics = createAsrMetrics(ctx.metrics);
   const backpressure = options.backpressure ?? fullSpeed;
@@ -59,7 +60,7 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
   const handles = options.handles ?? new HandleRegistry();
   // Room for every segment in flight at its largest, so acquiring never waits
   // while the in-flight limit holds; idle buffers are kept for reuse up to a quarter.
-  const audioPool = new BufferPool({ maxBytes: config.maxInFlight * config.maxSegmentBytes, registry: handles });
+  const audioPool = new BufferPool({ maxBytes: slots * config.maxSegmentBytes, registry: handles });
   // A registry handed in is the process's, and whoever made it reports it.
   registerMemoryMetrics(ctx.metrics, "asr", { pool: audioPool, handles: options.handles ? undefined : handles });
   const stats = { transcribed: 0, failed: 0, retried: 0, malformed: 0, groupJoins: 0 };
@@ -270,7 +271,7 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
       for (const message of batch.messages) {
         if (!isRunning() || isStale() || stopping.signal.aborted || fatal !== undefined || handedBack) break;
         if (syncPause()) break;
-        while (inFlight.size >= Math.max(1, backpressure.maxInFlight(config.maxInFlight)) && fatal === undefined) await Promise.race(inFlight);
+        while (inFlight.size >= Math.max(1, backpressure.maxInFlight(slots)) && fatal === undefined) await Promise.race(inFlight);
         // The level may have risen, or a segment been refused, while waiting for a slot.
         if (fatal !== undefined || handedBack || syncPause()) break;
         order.start(message.offset);
@@ -322,10 +323,10 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
   };
   const unsubscribe = [
     backpressure.onChange?.((change) => {
-      logger.debug({ level: change.level, previous: change.previous, maxInFlight: backpressure.maxInFlight(config.maxInFlight) }, "memory level changed");
+      logger.debug({ level: change.level, previous: change.previous, maxInFlight: backpressure.maxInFlight(slots) }, "memory level changed");
       syncPause();
     }),
-    backpressure.onCleanup?.(() => releaseIdle(backpressure.maxInFlight(config.maxInFlight))),
+    backpressure.onCleanup?.(() => releaseIdle(backpressure.maxInFlight(slots))),
     backpressure.onEmergency?.(() => releaseIdle(0)),
   ];
   syncPause();
