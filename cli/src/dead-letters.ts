@@ -9,6 +9,8 @@ import type { AudioSegment, ErrorClass, SegmentFailed, SegmentsReplayed } from "
 export interface DeadLetterFilter {
   tenant?: string;
   jobId?: string;
+  /** Any of these jobs (`transcribe --retry-failed` replays the jobs of its files). */
+  jobIds?: ReadonlySet<string>;
   errorClass?: ErrorClass;
   /** Epoch ms, inclusive, compared with the dead letter's lastFailureTime. */
   since?: number;
@@ -19,6 +21,7 @@ export interface DeadLetterFilter {
 export function matchesFilter(letter: SegmentFailed, filter: DeadLetterFilter): boolean {
   if (filter.tenant !== undefined && letter.tenant !== filter.tenant) return false;
   if (filter.jobId !== undefined && letter.jobId !== filter.jobId) return false;
+  if (filter.jobIds !== undefined && (letter.jobId === undefined || letter.jobId === null || !filter.jobIds.has(letter.jobId))) return false;
   if (filter.errorClass !== undefined && letter.errorClass !== filter.errorClass) return false;
   if (filter.since !== undefined && letter.lastFailureTime < filter.since) return false;
   if (filter.until !== undefined && letter.lastFailureTime > filter.until) return false;

@@ -10,6 +10,10 @@ import { readJobEvent, type JobCompleted, type SegmentFailed, type SegmentTransc
 export interface WatchedJob {
   jobId: string;
   segmentCount?: number;
+  /** Segments done before the watch began (a job attached to mid-way), for progress only. */
+  doneBefore: number;
+  /** Segments re-published by a replay of this run: the job also ends when each has failed again (the transcript then stands unchanged). */
+  retrying?: Set<string>;
   transcribed: Set<string>;
   failed: Map<string, SegmentFailed>;
   completed?: JobCompleted;
@@ -25,9 +29,15 @@ export class JobWatcher {
   private starts: StartOffsets = new Map();
   private onChange: () => void = () => {};
   private restartTimer: NodeJS.Timeout | undefined;
+  /** Jobs of the run not watched yet whose JobRequested appeared since mark(): another run submitted them. */
+  private readonly requestedElsewhere = new Set<string>();
+  private readonly runJobIds: ReadonlySet<string>;
+  /** Progress of jobs already forgotten, so totals stay whole while memory holds only the jobs in flight. */
+  private forgotten = { done: 0, total: 0, ended: 0, jobs: 0 };
 
-  constructor(ctx: ServiceContext) {
+  constructor(ctx: ServiceContext, options: { runJobIds?: ReadonlySet<string> } = {}) {
     this.ctx = ctx;
+    this.runJobIds = options.runJobIds ?? new Set();
   }
 
   /** Records the topics' end offsets; call before submitting jobs. */
@@ -39,8 +49,30 @@ export class JobWatcher {
     }
   }
 
-  watch(jobId: string): void {
-    this.jobs.set(jobId, { jobId, transcribed: new Set(), failed: new Map() });
+  watch(jobId: string, known: { segmentCount?: number; doneBefore?: number } = {}): WatchedJob {
+    const job: WatchedJob = { jobId, segmentCount: known.segmentCount, doneBefore: known.doneBefore ?? 0, transcribed: new Set(), failed: new Map() };
+    this.jobs.set(jobId, job);
+    return job;
+  }
+
+  /** Whether a JobRequested of this job appeared since mark() while it was not watched. */
+  requestedSinceMark(jobId: string): boolean {
+    return this.requestedElsewhere.has(jobId);
+  }
+
+  /** Drops an ended job's state; its counts stay in totals(). */
+  forget(jobId: string): void {
+    const job = this.jobs.get(jobId);
+    if (!job) return;
+    const t = jobTotals(job);
+    this.forgotten = {
+      done: this.forgotten.done + t.done,
+      total: this.forgotten.total + t.total,
+      ended: this.forgotten.ended + (isEnded(job) ? 1 : 0),
+      jobs: this.forgotten.jobs + 1,
+    };
+    this.jobs.delete(jobId);
+    this.requestedElsewhere.delete(jobId);
   }
 
   async start(onChange: () => void): Promise<void> {
@@ -87,7 +119,10 @@ export class JobWatcher {
     if (topic === topics.jobs) {
       const ev = readJobEvent(value);
       const job = this.jobs.get(ev.event.jobId);
-      if (!job) return;
+      if (!job) {
+        if (ev.type === "JobRequested" && this.runJobIds.has(ev.event.jobId)) this.requestedElsewhere.add(ev.event.jobId);
+        return;
+      }
       if (ev.type === "JobSegmented") job.segmentCount = ev.event.segmentCount;
       else if (ev.type === "JobCompleted") job.completed = ev.event;
       else if (ev.type === "JobFailed") job.failure = { reason: ev.event.reason, message: ev.event.message };
@@ -102,20 +137,21 @@ export class JobWatcher {
       const job = f.jobId ? this.jobs.get(f.jobId) : undefined;
       if (!job || !f.segmentId || job.transcribed.has(f.segmentId)) return;
       job.failed.set(f.segmentId, f);
+      job.retrying?.delete(f.segmentId);
     }
     this.onChange();
   }
 
   totals(): { done: number; total: number; ended: number; jobs: number } {
-    let done = 0;
-    let total = 0;
-    let ended = 0;
+    let { done, total, ended, jobs } = this.forgotten;
     for (const job of this.jobs.values()) {
-      done += job.transcribed.size + job.failed.size;
-      total += job.segmentCount ?? Math.max(job.transcribed.size + job.failed.size, 1);
+      const t = jobTotals(job);
+      done += t.done;
+      total += t.total;
       if (isEnded(job)) ended++;
+      jobs++;
     }
-    return { done, total, ended, jobs: this.jobs.size };
+    return { done, total, ended, jobs };
   }
 
   allEnded(): boolean {
@@ -142,5 +178,10 @@ export class JobWatcher {
 }
 
 export function isEnded(job: WatchedJob): boolean {
-  return job.failure !== undefined || job.completed !== undefined;
+  return job.failure !== undefined || job.completed !== undefined || (job.retrying !== undefined && job.retrying.size === 0);
+}
+
+function jobTotals(job: WatchedJob): { done: number; total: number } {
+  const done = Math.min(job.doneBefore + job.transcribed.size + job.failed.size, job.segmentCount ?? Number.POSITIVE_INFINITY);
+  return { done, total: job.segmentCount ?? Math.max(done, 1) };
 }

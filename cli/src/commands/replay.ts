@@ -26,6 +26,8 @@ const IDS_PER_EVENT = 1000;
 const UNPACED_BATCH = 100;
 
 export interface ReplayOptions extends FilterArgs {
+  /** Only these jobs; set by `transcribe --retry-failed`, not a command-line option. */
+  jobIds?: ReadonlySet<string>;
   limit?: string;
   rate?: string;
   dryRun?: boolean;
@@ -76,7 +78,7 @@ export function registerReplayCommand(program: Command): void {
 
 export async function replay(ctx: ServiceContext, opts: ReplayOptions, print: (line: string) => void = () => {}): Promise<ReplaySummary> {
   // Everything the user typed is checked before anything is read or written.
-  const filter = parseFilter(opts, Date.now());
+  const filter = { ...parseFilter(opts, Date.now()), ...(opts.jobIds ? { jobIds: opts.jobIds } : {}) };
   const limit = Math.min(opts.limit !== undefined ? parseLimit(opts.limit) : MAX_REPLAY_SEGMENTS, MAX_REPLAY_SEGMENTS);
   const rate = opts.rate !== undefined ? parseRate(opts.rate) : undefined;
   const replayId = `replay-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;

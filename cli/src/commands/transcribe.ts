@@ -1,53 +1,137 @@
 // `lingostream transcribe <path...> --out <dir>`: the main job. Without
 // KAFKA_BROKERS it uses the local stack (started if needed) and runs the
 // workers in this process; with a cluster configured it only submits and waits.
+//
+// A run is resumable: each file's job id comes from its content (job-identity),
+// asr.jobs tells which jobs already completed (their transcripts are written,
+// nothing is redone) and which are under way (the run attaches to them), and
+// only the rest is submitted, a window at a time, so the backlog waits on disk
+// rather than in Kafka and S3. Each transcript is written as its job completes.
 
-import { mkdir, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import { randomBytes } from "node:crypto";
-import type { Command } from "commander";
+import { mkdir } from "node:fs/promises";
+import { resolve } from "node:path";
 import { Upload } from "@aws-sdk/lib-storage";
 import { createReadStream } from "node:fs";
+import type { Command } from "commander";
+import type { Producer } from "kafkajs";
 import {
+  PipelineError,
   Shutdown,
   appendJobEvent,
   assertBrokersReachable,
+  assertValidId,
+  availableCores,
   connectionSpec,
   createLogger,
   createServiceContext,
   loadConfig,
   slugify,
-  assertValidId,
   type ServiceContext,
 } from "@lingostream/runtime";
+import { asrSpec } from "@lingostream/asr";
+import type { JobCompleted } from "@lingostream/schemas";
 import { expandInputs, outputNames, type MediaInputRef } from "../inputs.ts";
-import { createProgress } from "../progress.ts";
-import { JobWatcher, type WatchedJob } from "../job-watcher.ts";
+import { createProgress, type Progress } from "../progress.ts";
+import { JobWatcher, isEnded, type WatchedJob } from "../job-watcher.ts";
 import { ROLES, startServices, stopServices } from "../services.ts";
+import { scanEvents } from "../topic-scan/topic-scan.ts";
+import { contentDigest, jobIdFor } from "../transcribe/job-identity.ts";
+import { JobHistory } from "../transcribe/job-history.ts";
+import { outputPaths, outputsCurrent, writeOutputs } from "../transcribe/transcript-outputs.ts";
+import { replay } from "./replay.ts";
 import { ensureLocalStack } from "./stack.ts";
 import { applyConfiguredTopics } from "./topics.ts";
 
-interface TranscribeOptions {
+export interface TranscribeOptions {
   out: string;
   language: string;
   engine?: string;
   tenant?: string;
   timeout?: string;
+  force?: boolean;
+  retryFailed?: boolean;
+  json?: boolean;
+  jobsInFlight?: string;
 }
+
+/** Exit codes of `transcribe` (documented in the README). */
+export const EXIT = { ok: 0, incomplete: 1, usage: 2, interrupted: 130 } as const;
+
+/** Files hashed at once: reading is I/O-bound, a few overlap well. */
+const HASH_CONCURRENCY = 4;
 
 export function registerTranscribeCommand(program: Command): void {
   program
     .command("transcribe")
-    .description("transcribe media files, folders or s3:// URIs into <out>/<name>.json, .srt and .vtt")
+    .description("transcribe media files, folders or s3:// URIs into <out>/<name>.json, .srt and .vtt; a rerun resumes")
     .argument("<paths...>", "media files, folders of media, or s3://bucket/key URIs")
     .requiredOption("-o, --out <dir>", "folder for the transcripts")
     .option("-l, --language <code>", "spoken language", "en")
     .option("-e, --engine <name>", "ASR engine: pocketsphinx, openai, deterministic (default from LINGOSTREAM_ASR_ENGINE)")
     .option("-t, --tenant <tenant>", "tenant recorded on the jobs (default from LINGOSTREAM_TENANT)")
     .option("--timeout <seconds>", "give up waiting after this long (default: no limit)")
+    .option("--force", "transcribe again files whose jobs already completed (as new jobs)")
+    .option("--retry-failed", "replay the failed segments of these files' jobs and write the repaired transcripts")
+    .option("--jobs-in-flight <n>", "jobs submitted and not yet complete at any time (default: 4 per core, at least 8)")
+    .option("--json", "print one JSON summary on stdout (per file: status, job id, outputs, failed segments)")
     .action(async (paths: string[], opts: TranscribeOptions) => {
       process.exitCode = await transcribe(paths, opts, process.env);
     });
+}
+
+export type FileStatus = "completed" | "partial" | "failed" | "skipped" | "pending";
+
+export interface FileSummary {
+  path: string;
+  name: string;
+  jobId?: string;
+  status: FileStatus;
+  /** What this run did for it: submitted, attached (already under way), done-before (completed by an earlier run), retried. */
+  how?: "submitted" | "attached" | "done-before" | "retried";
+  outputs: string[];
+  failedSegments: number;
+  message?: string;
+}
+
+interface RunJob {
+  jobId: string;
+  /** Every input with this content: one job, one output set per name. */
+  files: { input: MediaInputRef; name: string; summary: FileSummary }[];
+  how: NonNullable<FileSummary["how"]>;
+  /** The completion an earlier run saw; a retry whose segments all fail again ends with it unchanged. */
+  priorCompleted?: JobCompleted;
+}
+
+interface ParsedOptions {
+  tenant: string;
+  engine: string;
+  language: string;
+  outDir: string;
+  timeoutMs?: number;
+  jobsInFlight: number;
+}
+
+function parseOptions(opts: TranscribeOptions, env: NodeJS.ProcessEnv): ParsedOptions {
+  const tenant = assertValidId("tenant", opts.tenant ?? loadConfig(connectionSpec, env).tenant);
+  const engine = loadConfig(asrSpec, env).engine;
+  const language = opts.language.trim();
+  if (!/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$|^auto$/.test(language)) {
+    throw new PipelineError("config-invalid", `invalid --language ${JSON.stringify(opts.language)}: use an ISO 639 code such as en, or auto`);
+  }
+  let timeoutMs: number | undefined;
+  if (opts.timeout !== undefined) {
+    const seconds = Number(opts.timeout);
+    if (!(seconds > 0)) throw new PipelineError("config-invalid", `invalid --timeout ${JSON.stringify(opts.timeout)}: use a number of seconds`);
+    timeoutMs = seconds * 1000;
+  }
+  let jobsInFlight = Math.max(8, 4 * availableCores());
+  if (opts.jobsInFlight !== undefined) {
+    jobsInFlight = Number(opts.jobsInFlight);
+    if (!Number.isInteger(jobsInFlight) || jobsInFlight < 1) {
+      throw new PipelineError("config-invalid", `invalid --jobs-in-flight ${JSON.stringify(opts.jobsInFlight)}: use a whole number of at least 1`);
+    }
+  }
+  return { tenant, engine, language, outDir: resolve(opts.out), timeoutMs, jobsInFlight };
 }
 
 export async function transcribe(paths: string[], opts: TranscribeOptions, env: NodeJS.ProcessEnv): Promise<number> {
@@ -55,14 +139,16 @@ export async function transcribe(paths: string[], opts: TranscribeOptions, env: 
   const embedded = !env.KAFKA_BROKERS;
   const runEnv: NodeJS.ProcessEnv = { ...env };
   if (opts.engine) runEnv.LINGOSTREAM_ASR_ENGINE = opts.engine;
+  // Everything the user typed is checked before anything is started or read.
+  const parsed = parseOptions(opts, runEnv);
   const config = loadConfig(connectionSpec, runEnv);
-  const tenant = assertValidId("tenant", opts.tenant ?? config.tenant);
   const { inputs, problems } = await expandInputs(paths);
   for (const p of problems) progress.log(`skipped ${p}`);
   if (inputs.length === 0) {
     progress.log("nothing to transcribe");
-    return 2;
+    return EXIT.usage;
   }
+  await mkdir(parsed.outDir, { recursive: true });
   if (embedded) {
     progress.log("no KAFKA_BROKERS set: using the local stack (lingostream stack up) and in-process workers");
     await ensureLocalStack();
@@ -70,8 +156,7 @@ export async function transcribe(paths: string[], opts: TranscribeOptions, env: 
   const logger = createLogger({ level: config.logLevel === "info" ? "warn" : config.logLevel });
   const ctx = createServiceContext(config, logger, { role: "transcribe" });
   const shutdown = new Shutdown(logger).listen();
-  const watcher = new JobWatcher(ctx);
-  let workerEnded: string | undefined;
+  const run = new TranscribeRun(ctx, parsed, opts, progress, shutdown.signal);
   try {
     await assertBrokersReachable(ctx.kafka, config.kafkaBrokers);
     // On the local stack topics are ours to create; a cluster's belong to its operators.
@@ -81,122 +166,290 @@ export async function transcribe(paths: string[], opts: TranscribeOptions, env: 
       const services = await startServices(ctx, ROLES, runEnv);
       shutdown.add("workers", () => stopServices(services));
       // An in-process worker that ends by itself would leave the jobs waiting forever.
-      for (const service of services) void service.done.then(() => workerEnded ??= service.name);
+      for (const service of services) void service.done.then(() => run.workerEnded(service.name));
     }
-    const admin = ctx.kafka.admin();
+    await run.execute(inputs, embedded);
+  } catch (err) {
+    if (!shutdown.signal.aborted) throw err;
+  } finally {
+    // Closing aborts the signal too: whether the user interrupted is read before.
+    run.interrupted = shutdown.signal.aborted;
+    progress.stop();
+    await run.close();
+    await shutdown.close();
+    ctx.store.close();
+  }
+  return run.finish();
+}
+
+class TranscribeRun {
+  private readonly ctx: ServiceContext;
+  private readonly opts: ParsedOptions;
+  private readonly raw: TranscribeOptions;
+  private readonly progress: Progress;
+  private readonly signal: AbortSignal;
+  private readonly summaries: FileSummary[] = [];
+  private watcher: JobWatcher | undefined;
+  private producer: Producer | undefined;
+  private endedWorker: string | undefined;
+  private failure: string | undefined;
+  /** Set when the run stopped for SIGINT or SIGTERM. */
+  interrupted = false;
+
+  constructor(ctx: ServiceContext, opts: ParsedOptions, raw: TranscribeOptions, progress: Progress, signal: AbortSignal) {
+    this.ctx = ctx;
+    this.opts = opts;
+    this.raw = raw;
+    this.progress = progress;
+    this.signal = signal;
+  }
+
+  workerEnded(name: string): void {
+    this.endedWorker ??= name;
+  }
+
+  async execute(inputs: MediaInputRef[], embedded: boolean): Promise<void> {
+    const jobs = await this.identify(inputs);
+    const watcher = new JobWatcher(this.ctx, { runJobIds: new Set(jobs.keys()) });
+    this.watcher = watcher;
+    // Mark first, then read the history up to now: an event in between is seen by both, and applying it twice changes nothing.
+    const admin = this.ctx.kafka.admin();
     await admin.connect();
     try {
       await watcher.mark(admin);
     } finally {
       await admin.disconnect();
     }
-    const names = outputNames(inputs);
-    const jobs = inputs.map((input, i) => ({ input, name: names[i]!, jobId: newJobId(input) }));
-    for (const job of jobs) watcher.watch(job.jobId);
+    const history = new JobHistory(jobs.keys());
+    await scanEvents(this.ctx, [this.ctx.topics.jobs], ({ value }) => history.offer(value));
+
+    const queue: RunJob[] = [];
+    const retry = new Map<string, RunJob>();
+    for (const job of jobs.values()) {
+      const prior = history.state(job.jobId);
+      if (this.raw.force) {
+        if (prior.status !== "new") job.jobId = `${job.jobId}-f${Date.now().toString(36)}`;
+        queue.push(job);
+      } else if (prior.status === "completed") {
+        if (this.raw.retryFailed && prior.completed.failedCount > 0) retry.set(job.jobId, job);
+        else await this.deliver({ ...job, how: "done-before" }, prior.completed, undefined);
+      } else if (prior.status === "in-flight") {
+        job.how = "attached";
+        watcher.watch(job.jobId, { segmentCount: prior.segmentCount });
+        this.attach(job);
+      } else {
+        queue.push(job);
+      }
+    }
+    if (retry.size > 0) await this.retryFailed(retry, history);
+
+    this.progress.log(
+      `${inputs.length} files, ${jobs.size} jobs: ${this.summaries.filter((s) => s.how === "done-before").length} files done before, ${this.attached.size} under way, ${queue.length} to submit, ${retry.size} to retry`,
+    );
     const render = () => {
       const t = watcher.totals();
-      progress.update(t.done, t.total, `${t.ended}/${t.jobs} files done`);
+      this.progress.update(t.done, t.total, `${this.summaries.filter((s) => s.status !== "pending").length}/${inputs.length} files done`);
     };
     await watcher.start(render);
-    await submit(ctx, jobs, tenant, opts, embedded, runEnv);
-    render();
-    await waitForJobs(watcher, shutdown.signal, opts.timeout ? Number(opts.timeout) * 1000 : undefined, () => workerEnded);
-    progress.stop();
-    return await writeOutputs(ctx, watcher, jobs, tenant, resolve(opts.out), progress);
-  } finally {
-    progress.stop();
-    await watcher.stop();
-    await shutdown.close();
-    ctx.store.close();
+    this.producer = this.ctx.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await this.producer.connect();
+    await this.ctx.serde.register("jobs");
+    await this.loop(queue, embedded, render);
+  }
+
+  /** Hashes every input (a few at a time) and groups inputs of the same content into one job. */
+  private async identify(inputs: MediaInputRef[]): Promise<Map<string, RunJob>> {
+    const names = outputNames(inputs);
+    const jobs = new Map<string, RunJob>();
+    let next = 0;
+    const worker = async () => {
+      while (next < inputs.length && !this.signal.aborted) {
+        const i = next++;
+        const input = inputs[i] as MediaInputRef;
+        const summary: FileSummary = { path: input.source, name: names[i] as string, status: "pending", outputs: [], failedSegments: 0 };
+        this.summaries.push(summary);
+        let digest: string;
+        try {
+          digest = await contentDigest(input, this.ctx.store, this.signal);
+        } catch (err) {
+          if (this.signal.aborted) return;
+          summary.status = "skipped";
+          summary.message = describeReadError(err);
+          this.progress.log(`skipped ${input.source}: ${summary.message}`);
+          continue;
+        }
+        const jobId = jobIdFor(digest, this.opts);
+        summary.jobId = jobId;
+        const job = jobs.get(jobId) ?? { jobId, files: [], how: "submitted" as const };
+        job.files.push({ input, name: summary.name, summary });
+        jobs.set(jobId, job);
+      }
+    };
+    await Promise.all(Array.from({ length: HASH_CONCURRENCY }, worker));
+    if (this.signal.aborted) throw new Error("interrupted");
+    // Summaries in the order the files were given, not the order hashing finished.
+    const order = new Map(inputs.map((input, i) => [input.source + names[i], i]));
+    this.summaries.sort((a, b) => (order.get(a.path + a.name) ?? 0) - (order.get(b.path + b.name) ?? 0));
+    return jobs;
+  }
+
+  private readonly attached = new Map<string, RunJob>();
+
+  private attach(job: RunJob): void {
+    this.attached.set(job.jobId, job);
+    for (const f of job.files) f.summary.how = job.how;
+  }
+
+  private async loop(queue: RunJob[], embedded: boolean, render: () => void): Promise<void> {
+    const watcher = this.watcher as JobWatcher;
+    const deadline = this.opts.timeoutMs ? Date.now() + this.opts.timeoutMs : Number.POSITIVE_INFINITY;
+    let queued = 0;
+    while (queued < queue.length || this.attached.size > 0) {
+      if (this.signal.aborted) return;
+      if (this.endedWorker !== undefined) {
+        this.failure = `the in-process ${this.endedWorker} worker stopped unexpectedly (see the log above); run the same command again to resume`;
+        return;
+      }
+      if (Date.now() > deadline) {
+        this.failure = `timed out after ${this.opts.timeoutMs! / 1000}s; run the same command again to resume`;
+        return;
+      }
+      for (const [jobId, job] of this.attached) {
+        const state = watcher.jobs.get(jobId);
+        if (!state || !isEnded(state)) continue;
+        this.attached.delete(jobId);
+        await this.deliver(job, state.completed ?? job.priorCompleted, state);
+        watcher.forget(jobId);
+      }
+      // Backpressure on submission: at most jobsInFlight jobs are in Kafka at once.
+      while (queued < queue.length && this.attached.size < this.opts.jobsInFlight && !this.signal.aborted) {
+        const job = queue[queued++] as RunJob;
+        if (watcher.requestedSinceMark(job.jobId)) {
+          job.how = "attached"; // another run submitted it meanwhile
+        } else {
+          await this.submit(job, embedded);
+        }
+        watcher.watch(job.jobId);
+        this.attach(job);
+      }
+      render();
+      await new Promise<void>((r) => setTimeout(r, 250));
+    }
+  }
+
+  private async submit(job: RunJob, embedded: boolean): Promise<void> {
+    const { input } = job.files[0] as RunJob["files"][number];
+    // Remote workers cannot read this machine's files, and no worker can open a
+    // path that is not UTF-8 (see MediaInputRef.rawPath): such media goes to S3 first.
+    const local = embedded && !input.rawPath;
+    const source = local || input.source.startsWith("s3://") ? input.source : await this.uploadMedia(job.jobId, input);
+    await appendJobEvent(this.ctx, this.producer as Producer, "JobRequested", {
+      tenant: this.opts.tenant,
+      jobId: job.jobId,
+      source,
+      sourceName: input.name,
+      language: this.opts.language,
+      engine: this.opts.engine,
+      producerId: this.ctx.instanceId,
+      eventTime: Date.now(),
+    });
+  }
+
+  private async uploadMedia(jobId: string, input: MediaInputRef): Promise<string> {
+    const key = `media/${this.opts.tenant}/${jobId}/${slugify(input.name, 100)}`;
+    // Multipart upload streams the file in parts: memory does not grow with its size.
+    await new Upload({ client: this.ctx.store.client, params: { Bucket: this.ctx.store.bucket, Key: key, Body: createReadStream(input.rawPath ?? input.source) }, queueSize: 2 }).done();
+    return `s3://${this.ctx.store.bucket}/${key}`;
+  }
+
+  /** Replays the dead letters of completed jobs with failed segments; the repaired transcripts are awaited like any job. */
+  private async retryFailed(retry: Map<string, RunJob>, history: JobHistory): Promise<void> {
+    const watcher = this.watcher as JobWatcher;
+    const summary = await replay(this.ctx, { jobIds: new Set(retry.keys()) });
+    const replayed = new Map(summary.jobs.map((j) => [j.jobId, j.segmentIds]));
+    for (const job of retry.values()) {
+      const segmentIds = replayed.get(job.jobId);
+      const prior = history.state(job.jobId);
+      if (!segmentIds || segmentIds.length === 0) {
+        // Nothing left to replay (dead letters expired): the transcript stands as it is.
+        if (prior.status === "completed") await this.deliver({ ...job, how: "done-before" }, prior.completed, undefined);
+        continue;
+      }
+      job.how = "retried";
+      if (prior.status === "completed") job.priorCompleted = prior.completed;
+      const state = watcher.watch(job.jobId, prior.status === "completed" ? { segmentCount: prior.completed.segmentCount, doneBefore: prior.completed.segmentCount - segmentIds.length } : {});
+      state.retrying = new Set(segmentIds);
+      this.attach(job);
+    }
+    this.progress.log(`replayed ${summary.replayed} failed segments of ${replayed.size} jobs`);
+  }
+
+  /** Writes an ended job's transcripts for every file of its content and records the outcome. */
+  private async deliver(job: RunJob, completed: JobCompleted | undefined, state: WatchedJob | undefined): Promise<void> {
+    for (const file of job.files) {
+      const s = file.summary;
+      s.how = job.how;
+      s.jobId = job.jobId;
+      if (!completed) {
+        s.status = "failed";
+        s.message = state?.failure?.message ?? "the job ended without a transcript";
+        this.progress.log(`FAILED ${file.input.name}: ${s.message} (job ${job.jobId})`);
+        continue;
+      }
+      const { failedCount } = completed;
+      s.failedSegments = failedCount;
+      s.status = failedCount > 0 ? "partial" : "completed";
+      s.outputs = outputPaths(this.opts.outDir, file.name);
+      if (job.how === "done-before" && (await outputsCurrent(this.opts.outDir, file.name, completed.eventTime))) continue;
+      s.outputs = await writeOutputs(this.ctx.store, completed.transcriptKeys, this.opts.outDir, file.name);
+      if (failedCount > 0) {
+        this.progress.log(`PARTIAL ${file.input.name}: ${failedCount} of ${completed.segmentCount} segments failed (job ${job.jobId}); run the same command with --retry-failed to replay them`);
+        for (const f of [...(state?.failed.values() ?? [])].slice(0, 10)) this.progress.log(`  segment ${f.segmentId}: ${f.errorClass}: ${f.message}`);
+      } else {
+        this.progress.log(`done ${file.input.name} → ${file.name}.{json,srt,vtt} (${completed.segmentCount} segments${job.how === "submitted" ? "" : `, ${job.how}`})`);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.producer?.disconnect().catch(() => {});
+    await this.watcher?.stop();
+  }
+
+  /** Prints the end of the run and returns the exit code. */
+  finish(): number {
+    const pending = this.summaries.filter((s) => s.status === "pending");
+    const count = (status: FileStatus) => this.summaries.filter((s) => s.status === status).length;
+    const { interrupted } = this;
+    if (this.raw.json) {
+      const out = {
+        interrupted,
+        outDir: this.opts.outDir,
+        files: this.summaries,
+        totals: { files: this.summaries.length, completed: count("completed"), partial: count("partial"), failed: count("failed"), skipped: count("skipped"), pending: pending.length },
+      };
+      process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    }
+    if (interrupted) {
+      this.progress.log(
+        `interrupted: ${count("completed") + count("partial")} files written to ${this.opts.outDir}; ${pending.length} not finished, their segments in flight were handed back. Run the same command again to resume.`,
+      );
+      return EXIT.interrupted;
+    }
+    if (this.failure) {
+      this.progress.log(`lingostream: ${this.failure}`);
+      return EXIT.incomplete;
+    }
+    const complete = count("completed");
+    this.progress.log(`${complete}/${this.summaries.length} files transcribed completely`);
+    return complete === this.summaries.length ? EXIT.ok : EXIT.incomplete;
   }
 }
 
-function newJobId(input: MediaInputRef): string {
-  return `${slugify(input.name.replace(/\.[^.]+$/, ""), 40)}-${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
-}
-
-async function submit(
-  ctx: ServiceContext,
-  jobs: { input: MediaInputRef; jobId: string }[],
-  tenant: string,
-  opts: TranscribeOptions,
-  embedded: boolean,
-  env: NodeJS.ProcessEnv,
-): Promise<void> {
-  const producer = ctx.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  try {
-    await ctx.serde.register("jobs");
-    for (const job of jobs) {
-      // Remote workers cannot read this machine's files, and no worker can open a
-      // path that is not UTF-8 (see MediaInputRef.rawPath): such media goes to S3 first.
-      const local = embedded && !job.input.rawPath;
-      const source = local || job.input.source.startsWith("s3://") ? job.input.source : await uploadMedia(ctx, tenant, job.jobId, job.input);
-      await appendJobEvent(ctx, producer, "JobRequested", {
-        tenant,
-        jobId: job.jobId,
-        source,
-        sourceName: job.input.name,
-        language: opts.language,
-        engine: env.LINGOSTREAM_ASR_ENGINE ?? "pocketsphinx",
-        producerId: ctx.instanceId,
-        eventTime: Date.now(),
-      });
-    }
-  } finally {
-    await producer.disconnect();
-  }
-}
-
-async function uploadMedia(ctx: ServiceContext, tenant: string, jobId: string, input: MediaInputRef): Promise<string> {
-  const key = `media/${tenant}/${jobId}/${slugify(input.name, 100)}`;
-  // Multipart upload streams the file in parts: memory does not grow with its size.
-  await new Upload({ client: ctx.store.client, params: { Bucket: ctx.store.bucket, Key: key, Body: createReadStream(input.rawPath ?? input.source) }, queueSize: 2 }).done();
-  return `s3://${ctx.store.bucket}/${key}`;
-}
-
-async function waitForJobs(watcher: JobWatcher, signal: AbortSignal, timeoutMs?: number, endedWorker: () => string | undefined = () => undefined): Promise<void> {
-  const deadline = timeoutMs ? Date.now() + timeoutMs : Number.POSITIVE_INFINITY;
-  while (!watcher.allEnded()) {
-    const ended = endedWorker();
-    if (ended !== undefined && !signal.aborted) throw new Error(`the in-process ${ended} worker stopped unexpectedly (see the log above); run again to resume the unfinished jobs`);
-    if (signal.aborted) throw new Error("interrupted: in-flight segments were handed back and will be finished by the next run of the workers");
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs! / 1000}s waiting for jobs to complete`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function writeOutputs(
-  ctx: ServiceContext,
-  watcher: JobWatcher,
-  jobs: { input: MediaInputRef; name: string; jobId: string }[],
-  tenant: string,
-  outDir: string,
-  progress: { log(line: string): void },
-): Promise<number> {
-  await mkdir(outDir, { recursive: true });
-  let failures = 0;
-  for (const job of jobs) {
-    const state = watcher.jobs.get(job.jobId) as WatchedJob;
-    if (state.failure) {
-      failures++;
-      progress.log(`FAILED ${job.input.name}: ${state.failure.message} (job ${job.jobId})`);
-      continue;
-    }
-    const keys = state.completed!.transcriptKeys;
-    for (const [ext, key] of [["json", keys.json], ["srt", keys.srt], ["vtt", keys.vtt]] as const) {
-      const body = await ctx.store.get(key, 512 * 1024 * 1024);
-      await writeFile(join(outDir, `${job.name}.${ext}`), body);
-    }
-    const failed = [...state.failed.values()];
-    if (failed.length > 0) {
-      failures++;
-      progress.log(`PARTIAL ${job.input.name}: ${failed.length} of ${state.segmentCount} segments failed (dead letters in ${ctx.topics.segmentsFailed}; retry with \`lingostream replay --job ${job.jobId}\`)`);
-      for (const f of failed) progress.log(`  segment ${f.segmentId}: ${f.errorClass}: ${f.message}`);
-    } else {
-      progress.log(`done ${job.input.name} → ${join(outDir, job.name)}.{json,srt,vtt} (${state.segmentCount} segments, job ${job.jobId}, tenant ${tenant})`);
-    }
-  }
-  progress.log(`${jobs.length - failures}/${jobs.length} files transcribed completely`);
-  return failures === 0 ? 0 : 1;
+function describeReadError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return "no longer exists";
+  if (code === "EACCES") return "not readable (permission denied)";
+  if (code === "EISDIR") return "is a folder";
+  return (err as Error).message;
 }
