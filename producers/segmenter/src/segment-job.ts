@@ -1,12 +1,15 @@
 // Segments one job's media: each cut is uploaded as a WAV object (the claim
 // check) and announced as an AudioSegment; JobSegmented closes the job's
 // segment list. Segment ids and object keys are deterministic, so running a
-// job twice (after a crash) overwrites instead of duplicating.
+// job twice (after a crash) overwrites instead of duplicating, and segments
+// announced by an earlier pass are not announced again (publish-progress).
 
 import type { Producer } from "kafkajs";
 import { appendJobEvent, encodeWav, type ServiceContext } from "@lingostream/runtime";
 import type { AudioSegment, JobRequested } from "@lingostream/schemas";
 import type { SegmenterConfig } from "./config.ts";
+import type { CutOptions } from "./cut-options.ts";
+import { publishedBefore, recordPublished } from "./publish-progress.ts";
 import { segmentMedia } from "./segment-media.ts";
 
 export interface SegmentJobOptions {
@@ -32,18 +35,20 @@ export async function segmentJob(ctx: ServiceContext, job: JobRequested, options
   const { config, producer } = options;
   let count = 0;
   let end = 0;
-  for await (const segment of segmentMedia(options.input, {
-    cut: {
-      targetSeconds: config.targetSeconds,
-      searchWindowSeconds: config.searchWindowSeconds,
-      maxSeconds: config.maxSeconds,
-      silenceThresholdDb: config.silenceThresholdDb,
-      minSilenceSeconds: config.minSilenceSeconds,
-    },
-    probeTimeoutMs: config.probeTimeoutMs,
-    signal: options.signal,
-    shouldPause: options.shouldPause,
-  })) {
+  const cut: CutOptions = {
+    targetSeconds: config.targetSeconds,
+    searchWindowSeconds: config.searchWindowSeconds,
+    maxSeconds: config.maxSeconds,
+    silenceThresholdDb: config.silenceThresholdDb,
+    minSilenceSeconds: config.minSilenceSeconds,
+  };
+  const skipBelow = await publishedBefore(ctx.store, job.tenant, job.jobId, cut);
+  for await (const segment of segmentMedia(options.input, { cut, probeTimeoutMs: config.probeTimeoutMs, signal: options.signal, shouldPause: options.shouldPause })) {
+    if (segment.index < skipBelow) {
+      count++;
+      end = segment.endSeconds;
+      continue;
+    }
     const wav = encodeWav(segment.pcm, segment.sampleRate, segment.channels);
     const key = segmentKey(job.tenant, job.jobId, segment.index);
     const stored = await ctx.store.put(key, wav, "audio/wav");
@@ -78,6 +83,7 @@ export async function segmentJob(ctx: ServiceContext, job: JobRequested, options
     });
     count++;
     end = segment.endSeconds;
+    await recordPublished(ctx.store, job.tenant, job.jobId, { published: count, cut });
     options.onSegment?.(segment.index);
   }
   await appendJobEvent(ctx, producer, "JobSegmented", {
