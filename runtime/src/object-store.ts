@@ -5,6 +5,7 @@ import type { Readable } from "node:stream";
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -16,6 +17,15 @@ import {
 } from "@aws-sdk/client-s3";
 import { LOCAL_S3_CREDENTIALS, LOCAL_S3_ENDPOINT, type ConnectionConfig } from "./connection-config.ts";
 import { PipelineError } from "./errors.ts";
+
+/** The most keys one DeleteObjects request may name. */
+export const MAX_DELETE_BATCH = 1000;
+
+/** A key that DeleteObjects could not remove, with its error classified like any other S3 failure. */
+export interface FailedDelete {
+  key: string;
+  error: PipelineError;
+}
 
 export interface StoredObject {
   key: string;
@@ -125,12 +135,44 @@ export class ObjectStore {
     }
   }
 
-  async *list(prefix: string): AsyncGenerator<{ key: string; size: number }> {
+  /**
+   * Removes up to MAX_DELETE_BATCH keys in one request. S3 answers per key, so
+   * the keys it could not remove come back (a key that was already gone counts
+   * as removed); a failure of the request itself is thrown.
+   */
+  async deleteMany(keys: readonly string[]): Promise<FailedDelete[]> {
+    if (keys.length === 0) return [];
+    if (keys.length > MAX_DELETE_BATCH) throw new RangeError(`deleteMany takes at most ${MAX_DELETE_BATCH} keys, got ${keys.length}`);
+    let errors: { Key?: string; Code?: string; Message?: string }[];
+    try {
+      const res = await this.client.send(
+        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
+      );
+      errors = res.Errors ?? [];
+    } catch (err) {
+      throw this.classify(err, `${keys.length} keys from ${keys[0]}`);
+    }
+    const failed: FailedDelete[] = [];
+    for (const e of errors) {
+      const key = e.Key ?? "";
+      const code = e.Code ?? "InternalError";
+      // Per-key errors carry only S3's code; give it the status it has as a whole response so it is classified the same way.
+      const status = PER_KEY_STATUS[code] ?? 400;
+      const error = this.classify(Object.assign(new Error(e.Message ?? code), { name: code, $metadata: { httpStatusCode: status } }), key);
+      if (error.code !== "storage-not-found") failed.push({ key, error });
+    }
+    return failed;
+  }
+
+  /** Keys under a prefix in lexical order, fetched a page at a time; startAfter skips every key up to and including it. */
+  async *list(prefix: string, options: { startAfter?: string } = {}): AsyncGenerator<{ key: string; size: number }> {
     let token: string | undefined;
     do {
       let page: ListObjectsV2CommandOutput;
       try {
-        page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+        page = await this.client.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token, StartAfter: token ? undefined : options.startAfter }),
+        );
       } catch (err) {
         throw this.classify(err, prefix);
       }
@@ -169,6 +211,8 @@ export class ObjectStore {
     return new PipelineError("unknown", `S3 error on ${what}: ${name}: ${message}`, { cause: err });
   }
 }
+
+const PER_KEY_STATUS: Record<string, number> = { NoSuchKey: 404, AccessDenied: 403, SlowDown: 503, ServiceUnavailable: 503, InternalError: 500 };
 
 function httpStatus(err: unknown): number | undefined {
   return (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
