@@ -2,7 +2,7 @@
 // S3 failures with backoff; what still fails reaches the caller, which keeps
 // its buffer and its offsets uncommitted.
 
-import { retry, type Logger, type ObjectStore, type RetryPolicy } from "@lingostream/runtime";
+import { PipelineError, retry, type Logger, type ObjectStore, type RetryPolicy } from "@lingostream/runtime";
 
 export interface SinkStorage {
   /** Writes a whole object; the same key written twice leaves one object (idempotent replays). */
@@ -12,8 +12,10 @@ export interface SinkStorage {
   exists(key: string): Promise<boolean>;
   /** Removes an object; removing one that is not there is not an error. */
   delete(key: string): Promise<void>;
-  /** Keys under a prefix in lexical order, at most `limit` of them. */
-  list(prefix: string, limit: number): Promise<{ key: string; size: number }[]>;
+  /** Removes up to the runtime's MAX_DELETE_BATCH (1000) objects in one request; keys that are not there are not an error. */
+  deleteMany(keys: readonly string[]): Promise<void>;
+  /** Keys under a prefix in lexical order, at most `limit` of them, starting after `startAfter` when given. */
+  list(prefix: string, limit: number, startAfter?: string): Promise<{ key: string; size: number }[]>;
 }
 
 export interface S3StorageOptions {
@@ -50,10 +52,24 @@ export function createS3Storage(store: ObjectStore, options: S3StorageOptions): 
     delete(key) {
       return attempt("delete", key, () => store.delete(key));
     },
-    list(prefix, limit) {
+    deleteMany(keys) {
+      // A retry sends only the keys S3 has not removed yet.
+      let pending = keys;
+      return attempt("deleteMany", keys[0] ?? "", async () => {
+        const failed = await store.deleteMany(pending);
+        if (failed.length === 0) return;
+        pending = failed.map((f) => f.key);
+        const first = failed[0] as (typeof failed)[number];
+        throw new PipelineError(first.error.code, `${failed.length} of ${keys.length} deletes failed, first ${first.key}: ${first.error.message}`, {
+          cause: first.error,
+          retriable: failed.every((f) => f.error.retriable),
+        });
+      });
+    },
+    list(prefix, limit, startAfter) {
       return attempt("list", prefix, async () => {
         const out: { key: string; size: number }[] = [];
-        for await (const item of store.list(prefix)) {
+        for await (const item of store.list(prefix, { startAfter })) {
           out.push(item);
           if (out.length >= limit) break;
         }

@@ -1,7 +1,7 @@
 // An in-memory SinkStorage for the unit tests of the writer and assembly logic
 // only; integration tests use the real S3 server.
 
-import { PipelineError } from "@lingostream/runtime";
+import { MAX_DELETE_BATCH, PipelineError } from "@lingostream/runtime";
 import type { SinkStorage } from "../src/storage.ts";
 
 export class MemoryStorage implements SinkStorage {
@@ -12,10 +12,14 @@ export class MemoryStorage implements SinkStorage {
   down = false;
   /** Keys whose next put fails once. */
   readonly failPutOnce = new Set<string>();
+  /** Ops ("deleteMany", "list"...) whose next call fails once. */
+  readonly failOpOnce = new Set<string>();
+  /** Size of every deleteMany batch, in order. */
+  readonly deleteBatches: number[] = [];
 
   private check(op: string, key: string): void {
     this.calls.push(`${op} ${key}`);
-    if (this.down || (op === "put" && this.failPutOnce.delete(key))) {
+    if (this.down || (op === "put" && this.failPutOnce.delete(key)) || this.failOpOnce.delete(op)) {
       throw new PipelineError("storage-unavailable", `memory storage refused ${op} ${key}`, { retriable: true });
     }
   }
@@ -42,10 +46,17 @@ export class MemoryStorage implements SinkStorage {
     this.objects.delete(key);
   }
 
-  async list(prefix: string, limit: number): Promise<{ key: string; size: number }[]> {
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    this.check("deleteMany", keys[0] ?? "");
+    if (keys.length > MAX_DELETE_BATCH) throw new RangeError(`deleteMany takes at most ${MAX_DELETE_BATCH} keys`);
+    this.deleteBatches.push(keys.length);
+    for (const key of keys) this.objects.delete(key);
+  }
+
+  async list(prefix: string, limit: number, startAfter?: string): Promise<{ key: string; size: number }[]> {
     this.check("list", prefix);
     return [...this.objects.entries()]
-      .filter(([key]) => key.startsWith(prefix))
+      .filter(([key]) => key.startsWith(prefix) && (startAfter === undefined || key > startAfter))
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .slice(0, limit)
       .map(([key, body]) => ({ key, size: body.byteLength }));
