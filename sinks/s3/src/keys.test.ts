@@ -1,5 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { archiveKey, failedKey, indexFromKey, jobMetaKey, padOffset, segmentKey, segmentsPrefix, transcriptKeys } from "./keys.ts";
+import {
+  archiveKey,
+  audioIndexFromKey,
+  expiryKey,
+  failedKey,
+  indexFromKey,
+  jobMetaKey,
+  padOffset,
+  parseExpiryKey,
+  segmentAudioPrefix,
+  segmentKey,
+  segmentsPrefix,
+  transcriptKeys,
+  uploadedMediaPrefix,
+} from "./keys.ts";
 
 const job = { tenant: "acme", jobId: "job-1" };
 
@@ -35,5 +49,26 @@ describe("object keys", () => {
     expect(() => segmentKey(job, -1)).toThrow(RangeError);
     expect(() => segmentKey(job, 1_000_000)).toThrow(RangeError);
     expect(() => padOffset("-1")).toThrow(RangeError);
+  });
+
+  it("names segment audio and uploaded media as the segmenter and transcribe write them, each prefix closed by a slash", () => {
+    expect(segmentAudioPrefix(job)).toBe("segments/acme/job-1/");
+    expect(uploadedMediaPrefix(job)).toBe("media/acme/job-1/");
+    expect(audioIndexFromKey("segments/acme/job-1/", "segments/acme/job-1/000042.wav")).toBe(42);
+    expect(audioIndexFromKey("segments/acme/job-1/", "segments/acme/job-10/000042.wav")).toBeUndefined();
+    expect(audioIndexFromKey("segments/acme/job-1/", "segments/acme/job-1/000042.json")).toBeUndefined();
+  });
+
+  it("files expiry entries under the UTC day they expire, which sorts in time order", () => {
+    expect(expiryKey(job, Date.parse("2026-03-10T23:59:59.999Z"))).toBe("lifecycle/expire/2026-03-10/acme/job-1.json");
+    expect(expiryKey(job, Date.parse("2026-03-11T00:00:00Z"))).toBe("lifecycle/expire/2026-03-11/acme/job-1.json");
+    expect(expiryKey(job, 0) < expiryKey({ tenant: "a", jobId: "a" }, 86_400_000)).toBe(true);
+    expect(parseExpiryKey("lifecycle/expire/2026-03-10/acme/job-1.json")).toEqual({ day: "2026-03-10", job });
+  });
+
+  it("ignores keys under the expiry root that it did not write", () => {
+    for (const key of ["lifecycle/expire/2026-03-10/acme.json", "lifecycle/expire/x/acme/job-1.json", "lifecycle/expire/2026-03-10/../job-1.json", "jobs/acme/job-1/job.json"]) {
+      expect(parseExpiryKey(key), key).toBeUndefined();
+    }
   });
 });

@@ -1,7 +1,7 @@
 // The sink's object-key layout in one place. Every key is a pure function of
 // ids and offsets, so a replay or a restart writes the same keys again.
 
-import { assertValidId } from "@lingostream/runtime";
+import { assertValidId, isValidId } from "@lingostream/runtime";
 
 /** Kafka offsets are 64-bit; 20 digits keep lexical order equal to numeric order. */
 export const OFFSET_DIGITS = 20;
@@ -94,4 +94,50 @@ export function indexFromKey(prefix: string, key: string): number | undefined {
   if (!key.startsWith(prefix)) return undefined;
   const m = /^(\d{6})\.json$/.exec(key.slice(prefix.length));
   return m ? Number(m[1]) : undefined;
+}
+
+// ---- objects the sink deletes once a job no longer needs them ----
+
+/**
+ * Segment audio as the segmenter writes it, segments/<tenant>/<jobId>/<index:6>.wav:
+ * the claim checks name these keys. The sink never writes here, it only deletes.
+ */
+export function segmentAudioPrefix(job: JobRef): string {
+  return `segments/${assertValidId("tenant", job.tenant)}/${assertValidId("job id", job.jobId)}/`;
+}
+
+/** The index a segment audio key names; undefined for anything else under the prefix. */
+export function audioIndexFromKey(prefix: string, key: string): number | undefined {
+  if (!key.startsWith(prefix)) return undefined;
+  const m = /^(\d{6})\.wav$/.exec(key.slice(prefix.length));
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Where `lingostream transcribe` uploads a job's media in cluster mode; the job owns everything under it. */
+export function uploadedMediaPrefix(job: JobRef): string {
+  return `media/${assertValidId("tenant", job.tenant)}/${assertValidId("job id", job.jobId)}/`;
+}
+
+/**
+ * Expiry entries of kept audio, one per job under the UTC day it expires:
+ * lifecycle/expire/<yyyy-mm-dd>/<tenant>/<jobId>.json. Days sort lexically in
+ * time order, so a sweep reads the due entries first and stops at the first later day.
+ */
+export const EXPIRY_ROOT = "lifecycle/expire/";
+
+/** The UTC day (yyyy-mm-dd) of an epoch-ms instant. */
+export function expiryDay(epochMs: number): string {
+  return new Date(epochMs).toISOString().slice(0, 10);
+}
+
+export function expiryKey(job: JobRef, expiresAt: number): string {
+  return `${EXPIRY_ROOT}${expiryDay(expiresAt)}/${assertValidId("tenant", job.tenant)}/${assertValidId("job id", job.jobId)}.json`;
+}
+
+/** The day and job an expiry key names; undefined for a key the sink did not write. */
+export function parseExpiryKey(key: string): { day: string; job: JobRef } | undefined {
+  if (!key.startsWith(EXPIRY_ROOT)) return undefined;
+  const m = /^(\d{4}-\d{2}-\d{2})\/([^/]+)\/([^/]+)\.json$/.exec(key.slice(EXPIRY_ROOT.length));
+  if (!m || !isValidId(m[2] as string) || !isValidId(m[3] as string)) return undefined;
+  return { day: m[1] as string, job: { tenant: m[2] as string, jobId: m[3] as string } };
 }
