@@ -5,6 +5,7 @@ import { bool, bytes, defaultRetryPolicy, int, loadConfig, str, type ConfigOf, t
 import type { CueOptions } from "./cues.ts";
 
 const MiB = 1024 * 1024;
+const DAY_MS = 86_400_000;
 
 export const sinkSpec = {
   groupId: str({ env: "LINGOSTREAM_SINK_GROUP", doc: "consumer group of the S3 sink", default: "lingostream-sink" }),
@@ -30,6 +31,20 @@ export const sinkSpec = {
   jobCacheSize: int({ env: "LINGOSTREAM_SINK_JOB_CACHE", doc: "job.json entries kept in memory (LRU)", default: 10_000, min: 1 }),
   drainTimeoutMs: int({ env: "LINGOSTREAM_SINK_DRAIN_TIMEOUT_MS", doc: "how long stop() keeps retrying S3 to write buffers before it drops them, ms", default: 30_000, min: 0 }),
   fromBeginning: bool({ env: "LINGOSTREAM_SINK_FROM_BEGINNING", doc: "a new group starts at the earliest offsets rather than the latest", default: true }),
+  failedAudioRetentionMs: int({
+    env: "LINGOSTREAM_SINK_FAILED_AUDIO_RETENTION_MS",
+    doc: "how long a completed job keeps the audio of its dead-lettered segments for replay, ms (default: the retention of asr.segments.failed, 90 days)",
+    default: 90 * DAY_MS,
+    min: 0,
+    // Far enough for any policy, near enough that expiry dates stay four-digit years.
+    max: 100 * 365 * DAY_MS,
+  }),
+  audioSweepIntervalMs: int({
+    env: "LINGOSTREAM_SINK_AUDIO_SWEEP_INTERVAL_MS",
+    doc: "how often the sink deletes kept audio whose retention has passed (also once at start), ms",
+    default: 3_600_000,
+    min: 10,
+  }),
 };
 
 export type SinkConfig = ConfigOf<typeof sinkSpec>;

@@ -1,8 +1,11 @@
-// Decides from S3 alone whether a job is complete, and if so assembles it and
-// announces JobCompleted. Nothing here needs memory of earlier events, so a
-// restarted sink picks up where it was; the only cache (job.json) is a bounded LRU.
+// Decides from S3 alone whether a job is complete, and if so assembles it,
+// announces JobCompleted and then deletes the audio the job no longer needs.
+// Nothing here needs memory of earlier events, so a restarted sink picks up
+// where it was; the only cache (job.json) is a bounded LRU.
 
 import type { Logger } from "@lingostream/runtime";
+import type { AudioCleanup, AudioCleanupOutcome } from "./audio-cleanup.ts";
+import { failedAudioExpiry } from "./audio-plan.ts";
 import { assembleTranscript, type AssembledTranscript, type JobMeta, type SegmentSlot } from "./assembler.ts";
 import type { CueOptions } from "./cues.ts";
 import { JSON_CONTENT_TYPE, toJson } from "./format.ts";
@@ -23,15 +26,26 @@ export type CompletionOutcome =
   /** job.json is not there yet: JobSegmented has not been consumed. */
   | { status: "waiting-for-job" }
   | { status: "incomplete"; have: number; segmentCount: number }
-  /** Complete, and the transcripts are what the last assembly made: nothing written, nothing announced. */
-  | { status: "unchanged" }
-  | { status: "completed"; transcript: AssembledTranscript };
+  /**
+   * Complete, and the transcripts are what the last assembly made: nothing
+   * written, nothing announced; `audio` when this check finished an audio
+   * cleanup that the last one did not get to (the process died in between).
+   */
+  | { status: "unchanged"; audio?: AudioCleanupOutcome }
+  | { status: "completed"; transcript: TranscriptSummary; audio: AudioCleanupOutcome };
+
+/** An assembly without its text: what outlives the assembly lock, so only one job's words are ever held. */
+export type TranscriptSummary = Pick<AssembledTranscript, "keys" | "sha256" | "segmentCount" | "transcribedCount" | "failedCount" | "unreadable">;
 
 export interface JobCompletionOptions {
   storage: SinkStorage;
   logger: Logger;
   /** Produces JobCompleted; must throw unless the event is durably written. */
   publish(job: CompletedJob): Promise<void>;
+  /** Deletes the audio a completed job no longer needs. */
+  audio: AudioCleanup;
+  /** How long the audio of missing segments is kept for replay after the job completes, ms. */
+  failedAudioRetentionMs: number;
   maxSegmentBytes: number;
   jobCacheSize: number;
   cueOptions?: Partial<CueOptions>;
@@ -43,6 +57,14 @@ interface CompletedMarker {
   transcribedCount: number;
   failedCount: number;
   completedAt: number;
+  /**
+   * The audio cleanup this assembly calls for is done. Written false with the
+   * marker and true after the deletes, so a check that finds the transcript
+   * unchanged but this false (or absent, from before cleanups existed) finishes it.
+   */
+  audioDeleted?: boolean;
+  /** When the audio kept for missing segments goes regardless; set at the first completion with any missing, and kept. */
+  audioExpiresAt?: number;
 }
 
 const MAX_META_BYTES = 64 * 1024;
@@ -88,7 +110,7 @@ export class JobCompletion {
   }
 
   private async checkNow(job: JobRef): Promise<CompletionOutcome> {
-    const { storage, logger } = this.options;
+    const { storage } = this.options;
     const meta = await this.jobMeta(job);
     if (!meta) return { status: "waiting-for-job" };
 
@@ -109,38 +131,76 @@ export class JobCompletion {
     const have = segments.length + failed.length;
     if (have < meta.segmentCount) return { status: "incomplete", have, segmentCount: meta.segmentCount };
 
-    return this.assembly.run("assembly", async () => {
-      const transcript = await assembleTranscript(storage, meta, segments, failed, {
-        maxSegmentBytes: this.options.maxSegmentBytes,
-        cueOptions: this.options.cueOptions,
-        onUnreadable: (slot, err) => logger.error({ err, key: slot.key, jobId: job.jobId, tenant: job.tenant }, "segment object unreadable; counted as failed"),
-      });
-      const markerKey = completedKey(job);
-      const previous = await storage.get(markerKey, MAX_META_BYTES);
-      if (previous !== undefined && (JSON.parse(previous.toString("utf8")) as CompletedMarker).sha256 === transcript.sha256) {
-        return { status: "unchanged" } as const;
-      }
-      await storage.put(transcript.keys.json, transcript.json, JSON_CONTENT_TYPE);
-      await storage.put(transcript.keys.srt, transcript.srt, "application/x-subrip; charset=utf-8");
-      await storage.put(transcript.keys.vtt, transcript.vtt, "text/vtt; charset=utf-8");
-      await this.options.publish({
-        tenant: job.tenant,
-        jobId: job.jobId,
-        segmentCount: transcript.segmentCount,
-        transcribedCount: transcript.transcribedCount,
-        failedCount: transcript.failedCount,
-        transcriptKeys: transcript.keys,
-      });
-      // Written last: a crash before it re-announces on the next trigger rather than never.
-      const marker: CompletedMarker = {
-        sha256: transcript.sha256,
-        transcribedCount: transcript.transcribedCount,
-        failedCount: transcript.failedCount,
-        completedAt: (this.options.clock ?? Date.now)(),
-      };
-      await storage.put(markerKey, toJson(marker), JSON_CONTENT_TYPE);
-      return { status: "completed", transcript } as const;
+    const assembled = await this.assembly.run("assembly", () => this.assembleAndAnnounce(job, meta, segments, failed));
+    if (assembled.status === "unchanged" && assembled.marker.audioDeleted === true) return { status: "unchanged" };
+    // Outside the assembly lock: deleting a large job's audio holds no words,
+    // and must not hold up the assembly of others.
+    const audio = await this.deleteAudio(job, assembled.marker, assembled.missing);
+    return assembled.status === "completed" ? { status: "completed", transcript: assembled.transcript, audio } : { status: "unchanged", audio };
+  }
+
+  /** The retention of a job's kept audio has passed: delete what is left, under the job's lock so no re-assembly interleaves. */
+  expireAudio(job: JobRef, entryKey: string): Promise<AudioCleanupOutcome> {
+    return this.perJob.run(jobCacheKey(job), () => this.options.audio.expire(job, entryKey));
+  }
+
+  private async assembleAndAnnounce(
+    job: JobRef,
+    meta: JobMeta,
+    segments: SegmentSlot[],
+    failed: number[],
+  ): Promise<{ status: "unchanged" | "completed"; transcript: TranscriptSummary; marker: CompletedMarker; missing: Set<number> }> {
+    const { storage, logger } = this.options;
+    const transcript = await assembleTranscript(storage, meta, segments, failed, {
+      maxSegmentBytes: this.options.maxSegmentBytes,
+      cueOptions: this.options.cueOptions,
+      onUnreadable: (slot, err) => logger.error({ err, key: slot.key, jobId: job.jobId, tenant: job.tenant }, "segment object unreadable; counted as failed"),
     });
+    // What the transcript lacks: dead letters, and results that could not be read.
+    const missing = new Set([...failed, ...transcript.unreadable]);
+    const { keys, sha256, segmentCount, transcribedCount, failedCount, unreadable } = transcript;
+    const summary: TranscriptSummary = { keys, sha256, segmentCount, transcribedCount, failedCount, unreadable };
+    const markerKey = completedKey(job);
+    const previousBody = await storage.get(markerKey, MAX_META_BYTES);
+    const previous = previousBody === undefined ? undefined : (JSON.parse(previousBody.toString("utf8")) as CompletedMarker);
+    if (previous !== undefined && previous.sha256 === transcript.sha256) return { status: "unchanged", transcript: summary, marker: previous, missing };
+
+    await storage.put(transcript.keys.json, transcript.json, JSON_CONTENT_TYPE);
+    await storage.put(transcript.keys.srt, transcript.srt, "application/x-subrip; charset=utf-8");
+    await storage.put(transcript.keys.vtt, transcript.vtt, "text/vtt; charset=utf-8");
+    await this.options.publish({
+      tenant: job.tenant,
+      jobId: job.jobId,
+      segmentCount: transcript.segmentCount,
+      transcribedCount: transcript.transcribedCount,
+      failedCount: transcript.failedCount,
+      transcriptKeys: transcript.keys,
+    });
+    // Written after the announcement: a crash before it re-announces on the next
+    // trigger rather than never. No audio is deleted before this point, so the
+    // transcript is durable and announced before anything it came from goes.
+    const completedAt = (this.options.clock ?? Date.now)();
+    const expiresAt = failedAudioExpiry(missing.size, previous?.audioExpiresAt, completedAt, this.options.failedAudioRetentionMs);
+    const marker: CompletedMarker = {
+      sha256: transcript.sha256,
+      transcribedCount: transcript.transcribedCount,
+      failedCount: transcript.failedCount,
+      completedAt,
+      audioDeleted: false,
+      ...(expiresAt !== undefined && { audioExpiresAt: expiresAt }),
+    };
+    await storage.put(markerKey, toJson(marker), JSON_CONTENT_TYPE);
+    return { status: "completed", transcript: summary, marker, missing };
+  }
+
+  /** Deletes the audio this assembly no longer needs, then records in the marker that it is done. */
+  private async deleteAudio(job: JobRef, marker: CompletedMarker, missing: Set<number>): Promise<AudioCleanupOutcome> {
+    // A marker from before cleanups existed has no expiry yet: it counts from its completion.
+    const expiresAt = failedAudioExpiry(missing.size, marker.audioExpiresAt, marker.completedAt, this.options.failedAudioRetentionMs);
+    const audio = await this.options.audio.afterCompletion(job, missing, expiresAt);
+    const done: CompletedMarker = { ...marker, audioDeleted: true, ...(expiresAt !== undefined && { audioExpiresAt: expiresAt }) };
+    await this.options.storage.put(completedKey(job), toJson(done), JSON_CONTENT_TYPE);
+    return audio;
   }
 }
 

@@ -11,6 +11,10 @@ export interface SinkMetrics {
   jobsCompleted: Counter;
   badRecords: Counter<"topic" | "reason">;
   pausedPartitions: Gauge;
+  audioDeletedObjects: Counter<"kind" | "reason">;
+  audioDeletedBytes: Counter<"kind" | "reason">;
+  audioExpiredJobs: Counter;
+  audioSweeps: Counter<"outcome">;
 }
 
 function reuse<T>(registry: Registry, name: string, make: () => T): T {
@@ -73,6 +77,44 @@ export function createSinkMetrics(registry: Registry): SinkMetrics {
       registry,
       "lingostream_sink_paused_partitions",
       () => new Gauge({ name: "lingostream_sink_paused_partitions", help: "partitions paused because their writes are failing", registers }),
+    ),
+    audioDeletedObjects: reuse(
+      registry,
+      "lingostream_sink_audio_deleted_objects_total",
+      () =>
+        new Counter({
+          name: "lingostream_sink_audio_deleted_objects_total",
+          help: "segment audio and uploaded media objects deleted, by kind (segment, media) and reason (completed, expired)",
+          labelNames: ["kind", "reason"],
+          registers,
+        }),
+    ),
+    audioDeletedBytes: reuse(
+      registry,
+      "lingostream_sink_audio_deleted_bytes_total",
+      () =>
+        new Counter({
+          name: "lingostream_sink_audio_deleted_bytes_total",
+          help: "bytes of segment audio and uploaded media deleted, by kind (segment, media) and reason (completed, expired)",
+          labelNames: ["kind", "reason"],
+          registers,
+        }),
+    ),
+    audioExpiredJobs: reuse(
+      registry,
+      "lingostream_sink_audio_expired_jobs_total",
+      () => new Counter({ name: "lingostream_sink_audio_expired_jobs_total", help: "jobs whose kept dead-letter audio was deleted because its retention passed", registers }),
+    ),
+    audioSweeps: reuse(
+      registry,
+      "lingostream_sink_audio_sweeps_total",
+      () =>
+        new Counter({
+          name: "lingostream_sink_audio_sweeps_total",
+          help: "passes over the due expiry entries, by outcome (ok, failed)",
+          labelNames: ["outcome"],
+          registers,
+        }),
     ),
   };
 }

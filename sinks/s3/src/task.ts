@@ -7,6 +7,8 @@ import { backoffDelay, isPipelineError, type Logger, type RunningService, type S
 import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from "./kafka-types.ts";
 import { resolveSinkOptions, type ResolvedSinkOptions, type SinkOptions } from "./config.ts";
 import { readDeadLetter, readJobEvent, readSegmentResult } from "./events.ts";
+import { AudioCleanup } from "./audio-cleanup.ts";
+import { AudioSweeper } from "./audio-sweep.ts";
 import { toJson } from "./format.ts";
 import { JobCompletion, type CompletedJob, type CompletionOutcome } from "./job-completion.ts";
 import { JobLedger, type LedgerOutcome } from "./job-ledger.ts";
@@ -85,6 +87,8 @@ class SinkTask {
   private readonly completion: JobCompletion;
   private readonly ledger: JobLedger;
   private readonly storage: SinkStorage;
+  /** Deletes kept audio once its retention has passed. */
+  private readonly sweeper: AudioSweeper;
   /** Aborts S3 retry waits: at the drain deadline, and once stopped. */
   private readonly abort: AbortController;
   private readonly writers = new Map<number, PartitionWriter>();
@@ -123,12 +127,22 @@ class SinkTask {
       storage,
       logger,
       publish: (job) => this.publishCompleted(job),
+      audio: new AudioCleanup({ storage, logger, metrics, bucket: ctx.store.bucket }),
+      failedAudioRetentionMs: opts.failedAudioRetentionMs,
       maxSegmentBytes: opts.maxSegmentObjectBytes,
       jobCacheSize: opts.jobCacheSize,
       cueOptions: opts.cueOptions,
       clock: opts.clock,
     });
     this.ledger = new JobLedger(storage, this.completion);
+    this.sweeper = new AudioSweeper({
+      storage,
+      logger,
+      metrics,
+      expire: (job, entryKey) => this.completion.expireAudio(job, entryKey),
+      intervalMs: opts.audioSweepIntervalMs,
+      clock: opts.clock,
+    });
     this.done = new Promise<void>((resolve, reject) => {
       this.settle = resolve;
       this.fail = reject;
@@ -155,6 +169,7 @@ class SinkTask {
     });
     const every = Math.max(10, Math.min(1000, Math.floor(this.opts.flushIntervalMs / 2)));
     this.timer = setInterval(() => void this.tick(), every);
+    this.sweeper.start();
   }
 
   stop(): Promise<void> {
@@ -483,6 +498,8 @@ class SinkTask {
       if (this.timer) clearInterval(this.timer);
       // An S3 outage must not hold shutdown hostage: past the deadline, retries stop and buffers are dropped.
       const deadline = setTimeout(() => this.abort.abort(new Error("drain deadline passed")), this.opts.drainTimeoutMs);
+      // A sweep in flight ends at its next entry (or when the S3 waits are aborted below); an unfinished one is done by the next sweep.
+      const swept = this.sweeper.stop();
       if (drain) {
         const topics = [this.ctx.topics.results, this.ctx.topics.jobs, this.ctx.topics.segmentsFailed];
         this.consumer.pause(topics.map((topic) => ({ topic })));
@@ -498,6 +515,7 @@ class SinkTask {
       }
       clearTimeout(deadline);
       this.abort.abort(new Error("sink stopped"));
+      await swept;
       this.writers.clear();
       this.updateBufferGauge();
       await this.consumer.disconnect().catch((err: unknown) => this.logger.warn({ err }, "consumer disconnect failed"));
