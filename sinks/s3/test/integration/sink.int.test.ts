@@ -16,13 +16,13 @@ import { jobEventValue, readJobEvent, type SegmentFailed, type SegmentTranscribe
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startS3Sink, type SinkOptions } from "../../src/index.ts";
 import { waitFor as pollFor } from "@lingostream/testkit";
+import { deadLetterEvent, transcribedEvent, WORDS_PER_SEGMENT } from "../sink-events.ts";
 
 const run = randomBytes(3).toString("hex");
 const prefix = `it-sink-${run}.`;
 const tenant = `it-${run}`;
 const jobA = `job-a-${run}`;
 const jobB = `job-b-${run}`;
-const WORDS_PER_SEGMENT = 3;
 
 // The AWS SDK reads credentials from the environment itself.
 process.env.AWS_ACCESS_KEY_ID ??= "lingostream";
@@ -50,66 +50,8 @@ const fastSink = (groupId: string): SinkOptions => ({
 /** testkit's waitFor with this file's argument order and pace. */
 const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000, everyMs = 500): Promise<T> => pollFor(probe, what, timeoutMs, everyMs);
 
-function result(jobId: string, index: number): SegmentTranscribed {
-  const start = index * 5;
-  const words = Array.from({ length: WORDS_PER_SEGMENT }, (_, k) => ({
-    text: `${jobId.slice(0, 5)}s${index}w${k}`,
-    start: start + k,
-    end: start + k + 0.8,
-    confidence: 0.9,
-  }));
-  return {
-    tenant,
-    jobId,
-    segmentId: `${jobId}/${index}`,
-    index,
-    startSeconds: start,
-    endSeconds: start + 5,
-    language: "en",
-    engine: "deterministic",
-    text: words.map((w) => w.text).join(" "),
-    words,
-    droppedWords: 0,
-    attempt: 1,
-    processingMs: 5,
-    producerId: "it-asr",
-    eventTime: 1_767_225_600_000,
-  };
-}
-
-function deadLetter(jobId: string, index: number): SegmentFailed {
-  return {
-    tenant,
-    jobId,
-    segmentId: `${jobId}/${index}`,
-    segment: {
-      tenant,
-      jobId,
-      segmentId: `${jobId}/${index}`,
-      index,
-      startSeconds: index * 5,
-      endSeconds: index * 5 + 5,
-      language: "en",
-      engine: "deterministic",
-      attempt: 1,
-      claimCheck: { bucket: "lingostream", key: "x.wav", byteSize: 1, sha256: "00", sampleRate: 16_000, channels: 1, encoding: "wav/pcm_s16le" },
-      inlineAudio: null,
-      producerId: "it-segmenter",
-      eventTime: 1,
-      firstFailureTime: null,
-    },
-    source: { topic: ctx.topics.segments, partition: 0, offset: "0" },
-    errorClass: "engine",
-    message: "engine crashed",
-    retryable: true,
-    attempt: 1,
-    firstFailureTime: 1,
-    lastFailureTime: 1,
-    workerId: "it-asr",
-    producerId: "it-asr",
-    eventTime: 1,
-  };
-}
+const result = (jobId: string, index: number): SegmentTranscribed => transcribedEvent(tenant, jobId, index);
+const deadLetter = (jobId: string, index: number): SegmentFailed => deadLetterEvent(tenant, jobId, index, { segmentsTopic: ctx.topics.segments, bucket: ctx.store.bucket });
 
 function shuffle<T>(items: T[]): T[] {
   const out = [...items];
