@@ -23,12 +23,13 @@ export interface MediaInputRef {
 
 export interface ExpandResult {
   inputs: MediaInputRef[];
-  problems: string[];
+  /** Paths given that yield nothing to transcribe, and why. */
+  problems: { path: string; message: string }[];
 }
 
 export async function expandInputs(paths: string[]): Promise<ExpandResult> {
   const inputs: MediaInputRef[] = [];
-  const problems: string[] = [];
+  const problems: ExpandResult["problems"] = [];
   for (const p of paths) {
     if (p.startsWith("s3://")) {
       inputs.push({ source: p, name: basename(p) || "media" });
@@ -39,12 +40,12 @@ export async function expandInputs(paths: string[]): Promise<ExpandResult> {
     try {
       info = await stat(abs);
     } catch {
-      problems.push(`${p}: no such file or folder`);
+      problems.push({ path: p, message: "no such file or folder" });
       continue;
     }
     if (info.isDirectory()) {
       const found = await walk(Buffer.from(abs));
-      if (found.length === 0) problems.push(`${p}: folder holds no media files (${[...MEDIA_EXTENSIONS].slice(0, 6).join(", ")}, …)`);
+      if (found.length === 0) problems.push({ path: p, message: `folder holds no media files (${[...MEDIA_EXTENSIONS].slice(0, 6).join(", ")}, …)` });
       inputs.push(...found);
     } else {
       // A file named explicitly is tried whatever its extension; the probe decides.

@@ -28,6 +28,9 @@ export async function createStackContext(name: string, options: { partitions?: n
   const prefix = `it-${name}-${randomBytes(3).toString("hex")}.`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    // Job ids follow the tenant and the media's content, and the bucket outlives
+    // the topics: a tenant of the test's own keeps runs of the same media apart.
+    LINGOSTREAM_TENANT: prefix.slice(0, -1),
     ...options.env,
     LINGOSTREAM_TOPIC_PREFIX: prefix,
     LINGOSTREAM_ASR_GROUP: `${prefix}asr`,

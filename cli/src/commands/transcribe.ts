@@ -37,6 +37,7 @@ import { ROLES, startServices, stopServices } from "../services.ts";
 import { scanEvents } from "../topic-scan/topic-scan.ts";
 import { contentDigest, jobIdFor } from "../transcribe/job-identity.ts";
 import { JobHistory } from "../transcribe/job-history.ts";
+import { storedCompletion } from "../transcribe/stored-completion.ts";
 import { outputPaths, outputsCurrent, writeOutputs } from "../transcribe/transcript-outputs.ts";
 import { replay } from "./replay.ts";
 import { ensureLocalStack } from "./stack.ts";
@@ -143,7 +144,7 @@ export async function transcribe(paths: string[], opts: TranscribeOptions, env: 
   const parsed = parseOptions(opts, runEnv);
   const config = loadConfig(connectionSpec, runEnv);
   const { inputs, problems } = await expandInputs(paths);
-  for (const p of problems) progress.log(`skipped ${p}`);
+  for (const p of problems) progress.log(`skipped ${p.path}: ${p.message}`);
   if (inputs.length === 0) {
     progress.log("nothing to transcribe");
     return EXIT.usage;
@@ -157,6 +158,8 @@ export async function transcribe(paths: string[], opts: TranscribeOptions, env: 
   const ctx = createServiceContext(config, logger, { role: "transcribe" });
   const shutdown = new Shutdown(logger).listen();
   const run = new TranscribeRun(ctx, parsed, opts, progress, shutdown.signal);
+  // A path that vanished or holds no media is reported in the summary; the others go on.
+  for (const p of problems) run.skipped(p.path, p.message);
   try {
     await assertBrokersReachable(ctx.kafka, config.kafkaBrokers);
     // On the local stack topics are ours to create; a cluster's belong to its operators.
@@ -202,6 +205,10 @@ class TranscribeRun {
     this.raw = raw;
     this.progress = progress;
     this.signal = signal;
+  }
+
+  skipped(path: string, message: string): void {
+    this.summaries.push({ path, name: "", status: "skipped", outputs: [], failedSegments: 0, message });
   }
 
   workerEnded(name: string): void {
@@ -327,6 +334,12 @@ class TranscribeRun {
         if (watcher.requestedSinceMark(job.jobId)) {
           job.how = "attached"; // another run submitted it meanwhile
         } else {
+          // Its events may have expired from asr.jobs while its transcript is still in the store.
+          const stored = this.raw.force ? undefined : await storedCompletion(this.ctx.store, this.opts.tenant, job.jobId);
+          if (stored) {
+            await this.deliver({ ...job, how: "done-before" }, stored, undefined);
+            continue;
+          }
           await this.submit(job, embedded);
         }
         watcher.watch(job.jobId);
