@@ -6,6 +6,7 @@ import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { backlogBenchmark } from "./backlog.ts";
 import { backpressureBenchmark } from "./backpressure.ts";
 import { engineBenchmark } from "./engine.ts";
 import { loadAverage, machineInfo } from "./machine.ts";
@@ -23,6 +24,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   backpressureBenchmark,
   engineBenchmark,
   segmenterBenchmark,
+  backlogBenchmark,
 ];
 
 export const BENCHMARK_NAMES = BENCHMARKS.map((b) => b.name);
