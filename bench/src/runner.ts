@@ -12,6 +12,7 @@ import { engineBenchmark } from "./engine.ts";
 import { loadAverage, machineInfo } from "./machine.ts";
 import { memoryFlatnessBenchmark } from "./memory-flatness.ts";
 import { overheadBenchmark } from "./overhead.ts";
+import { resumeBenchmark } from "./resume.ts";
 import type { Benchmark, BenchmarkResult, PipelineHooks } from "./report.ts";
 import { segmenterBenchmark } from "./segmenter.ts";
 import { formatValue, renderSummary } from "./summary.ts";
@@ -25,6 +26,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   engineBenchmark,
   segmenterBenchmark,
   backlogBenchmark,
+  resumeBenchmark,
 ];
 
 export const BENCHMARK_NAMES = BENCHMARKS.map((b) => b.name);

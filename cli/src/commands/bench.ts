@@ -11,7 +11,7 @@ export function registerBenchCommand(program: Command): void {
   program
     .command("bench")
     .description("run benchmarks (baseline and subject side by side) and write bench/results/")
-    .argument("[names...]", "benchmarks to run: memory-flatness, overhead, throughput, backpressure, engine, segmenter, backlog (default: all)")
+    .argument("[names...]", "benchmarks to run: memory-flatness, overhead, throughput, backpressure, engine, segmenter, backlog, resume (default: all)")
     .option("--quick", "small sizes, for development (a minute or two each)")
     .action(async (names: string[], opts: { quick?: boolean }) => {
       await ensureLocalStack();
