@@ -179,13 +179,14 @@ function segmentStatus(t: TrackedSegment): SegmentStatus {
 
 // ---- replay ----
 
-export type SkipReason = "undecodable-original" | "invalid-id" | "older-dead-letter" | "over-limit";
+export type SkipReason = "undecodable-original" | "invalid-id" | "older-dead-letter" | "over-limit" | "resolved";
 
 export const SKIP_REASONS: Record<SkipReason, string> = {
   "undecodable-original": "the original event could not be decoded, so there is no segment to re-publish",
   "invalid-id": "tenant, job or segment id fails the id pattern",
   "older-dead-letter": "a later dead letter of the same segment was selected instead",
   "over-limit": "past --limit (or the replay cap); narrow the selection and run again",
+  resolved: "transcribed since: its result is in the store (its audio may already be deleted)",
 };
 
 /** What a replay keeps per segment: the latest matching dead letter's segment and attempt. */
@@ -206,7 +207,7 @@ export interface ReplayCandidate {
 export class ReplaySelection {
   readonly limit: number;
   private readonly chosen = new Map<string, ReplayCandidate>();
-  readonly skipped: Record<SkipReason, number> = { "undecodable-original": 0, "invalid-id": 0, "older-dead-letter": 0, "over-limit": 0 };
+  readonly skipped: Record<SkipReason, number> = { "undecodable-original": 0, "invalid-id": 0, "older-dead-letter": 0, "over-limit": 0, resolved: 0 };
   matched = 0;
   unmatched = 0;
 

@@ -9,6 +9,7 @@ import type { Command } from "commander";
 import type { Producer } from "kafkajs";
 import type { ServiceContext } from "@lingostream/runtime";
 import { jobEventValue, type SegmentFailed } from "@lingostream/schemas";
+import { segmentKey } from "@lingostream/sink-s3";
 import { withCommandContext } from "../command-context.ts";
 import { parseFilter, parseLimit, parseRate, type FilterArgs } from "../dead-letter-args.ts";
 import { ReplaySelection, replaySegment, SKIP_REASONS, type ReplayCandidate, type SkipReason } from "../dead-letters.ts";
@@ -85,7 +86,7 @@ export async function replay(ctx: ServiceContext, opts: ReplayOptions, print: (l
 
   const selection = new ReplaySelection(limit);
   const scan = await scanEvents(ctx, [ctx.topics.segmentsFailed], ({ value }) => selection.offer(value as SegmentFailed, filter));
-  const candidates = selection.candidates();
+  const candidates = await unresolved(ctx, selection.candidates(), () => selection.skipped.resolved++);
   const summary: ReplaySummary = {
     replayId,
     dryRun: opts.dryRun === true,
@@ -128,6 +129,31 @@ export async function replay(ctx: ServiceContext, opts: ReplayOptions, print: (l
   }
   for (const line of describeReplay(summary, ctx.topics.segments, rate)) print(line);
   return summary;
+}
+
+/** Results the store holds checked at once; each is one HEAD request. */
+const RESOLVE_CONCURRENCY = 8;
+
+/**
+ * Drops the segments whose result the sink already holds (a replay or a retry
+ * transcribed them after the dead letter): re-publishing them would redo the
+ * work, and their audio is deleted once the job is whole again.
+ */
+async function unresolved(ctx: ServiceContext, candidates: ReplayCandidate[], onResolved: () => void): Promise<ReplayCandidate[]> {
+  const keep = new Array<boolean>(candidates.length).fill(true);
+  let next = 0;
+  const worker = async () => {
+    while (next < candidates.length) {
+      const i = next++;
+      const { tenant, jobId, index } = (candidates[i] as ReplayCandidate).segment;
+      if (await ctx.store.exists(segmentKey({ tenant, jobId }, index))) {
+        keep[i] = false;
+        onResolved();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: RESOLVE_CONCURRENCY }, worker));
+  return candidates.filter((_, i) => keep[i]);
 }
 
 interface JobCandidates {
