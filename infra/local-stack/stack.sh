@@ -382,10 +382,12 @@ start_s3() {
   # across restarts. One root account (no IAM service), whose keys are the
   # AWS_* ones `up` prints; every request must be signed with them. The keys go
   # in the environment, not on the command line that `ps` shows.
+  # --keep-alive: connections stay open between requests as with AWS (the
+  # default answers every request with Connection: close).
   # --quiet: no line per request in s3.log (errors are still logged).
   mkdir -p "$S3_DATA"
   spawn s3 "$LOG_DIR/s3.log" env ROOT_ACCESS_KEY="$AWS_ACCESS_KEY_ID" ROOT_SECRET_KEY="$AWS_SECRET_ACCESS_KEY" \
-    "$VERSITYGW_HOME/versitygw" --port "127.0.0.1:$S3_PORT" --region "$S3_REGION" --quiet posix "$S3_DATA"
+    "$VERSITYGW_HOME/versitygw" --port "127.0.0.1:$S3_PORT" --region "$S3_REGION" --keep-alive --quiet posix "$S3_DATA"
 }
 
 # A request to the S3 server signed with SigV4 (curl's --aws-sigv4). Prints the
