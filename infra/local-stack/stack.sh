@@ -392,8 +392,8 @@ start_s3() {
 
 # A request to the S3 server signed with SigV4 (curl's --aws-sigv4). Prints the
 # HTTP status; the body goes to the file $3 if given. The key pair is handed to
-# curl on stdin, not its command line. curl before 8.x does not send the
-# payload hash S3 requires, so it is given (the empty body's).
+# curl on stdin, not its command line. Debian 12's curl (7.88) does not send
+# the payload hash that S3 requires, so it is given (the empty body's).
 s3_request() {
   local method="$1" path="$2" body="${3:-/dev/null}" user="$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY"
   user="${user//\\/\\\\}"   # curl config strings: backslash and quote escaped
