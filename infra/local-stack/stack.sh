@@ -161,11 +161,20 @@ service_log() {
 # the terminal, no stdin, output to its log. setsid does not fork here (a
 # background job is never a process-group leader), so $! is the server's pid.
 spawn() {
-  local name="$1" log="$2"
+  local name="$1" log="$2" pid i
   shift 2
   printf '\n===== %s: started by stack.sh up =====\n' "$(date '+%F %T')" >>"$log"
   setsid "$@" </dev/null >>"$log" 2>&1 &
-  echo $! >"$(pid_file "$name")"
+  pid=$!
+  echo "$pid" >"$(pid_file "$name")"
+  # Until the child has exec'd, its command line is still this script's and
+  # live_pid would call the server dead (on a loaded machine this has taken
+  # long enough for `up` to give up, and for the next `up` to start a second
+  # server). Wait for the marker, or for the process to be gone (5 s at most).
+  for (( i = 0; i < 100; i++ )); do
+    if live_pid "$name" >/dev/null || ! running "$pid"; then return 0; fi
+    sleep 0.05
+  done
 }
 
 # ------------------------------------------------------------------ kafka
