@@ -17,9 +17,13 @@ async function ffmpeg(output: string, ...args: string[]): Promise<string> {
 }
 
 /** A 440 Hz tone: what the test engine turns into one word per second. */
+let tones = 0;
+
+/** A tone of its own pitch on every call: a job is its media's content, so each file must differ to be a job of its own. */
 export function tone(path: string, options: { seconds?: number; sampleRate?: number; channels?: number } = {}): Promise<string> {
   const { seconds = 3, sampleRate = 16_000, channels = 1 } = options;
-  return ffmpeg(path, "-f", "lavfi", "-i", `sine=frequency=440:sample_rate=${sampleRate}:duration=${seconds}`, "-ac", String(channels), "-c:a", "pcm_s16le");
+  const frequency = 300 + 5 * (tones++ % 200);
+  return ffmpeg(path, "-f", "lavfi", "-i", `sine=frequency=${frequency}:sample_rate=${sampleRate}:duration=${seconds}`, "-ac", String(channels), "-c:a", "pcm_s16le");
 }
 
 /** Digital silence as FLAC: an hour is under a megabyte on disk and decodes in seconds. */
