@@ -1,5 +1,5 @@
-// Crash safety (issue 5 §3): the ASR processor SIGKILLed mid-segment and
-// restarted, the Kafka broker restarted mid-run, S3 unreachable for a while.
+// Crash safety: the ASR processor SIGKILLed mid-segment and restarted, the
+// Kafka broker restarted mid-run, S3 unreachable for a while.
 // Each disturbed run must end with every job's transcript complete: no
 // segment missing, none duplicated, and the same words as an undisturbed run
 // of the same media. About 3 minutes; run alone with
@@ -18,6 +18,7 @@ import { LOCAL_S3_CREDENTIALS, LOCAL_S3_ENDPOINT } from "@lingostream/runtime";
 import { generateMedia } from "./crash/media.ts";
 import { runWithFault, type FaultRunOutcome, type RunHandle, type RunReport, type TranscriptJson } from "./crash/fault-run.ts";
 import { startPrivateBroker, type PrivateBroker } from "./crash/private-broker.ts";
+import { freePort } from "./crash/stack-script.ts";
 import { TcpProxy } from "./crash/tcp-proxy.ts";
 
 const SEED = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -62,7 +63,7 @@ describe("crash safety", () => {
     media = await generateMedia(dir);
     broker = await startPrivateBroker();
     const s3 = new URL(process.env.S3_ENDPOINT ?? LOCAL_S3_ENDPOINT);
-    proxy = new TcpProxy({ host: s3.hostname, port: Number(s3.port || 80) });
+    proxy = new TcpProxy({ host: s3.hostname, port: Number(s3.port || 80) }, await freePort());
     await proxy.open();
     env = {
       KAFKA_BROKERS: broker.brokers,

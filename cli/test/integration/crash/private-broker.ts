@@ -3,12 +3,10 @@
 // test can stop and restart it mid-run (keeping its logs) without touching the
 // shared broker.
 
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { STACK_SCRIPT } from "../../../src/paths.ts";
+import { freePort, runStackScript } from "./stack-script.ts";
 
 export interface PrivateBroker {
   /** host:port for KAFKA_BROKERS. */
@@ -30,7 +28,7 @@ export async function startPrivateBroker(): Promise<PrivateBroker> {
     LINGOSTREAM_KAFKA_PORT: String(port),
     LINGOSTREAM_KAFKA_CONTROLLER_PORT: String(controllerPort),
   };
-  const stack = (...args: string[]) => runScript(args, env);
+  const stack = (...args: string[]) => runStackScript(args, env);
   try {
     await stack("up", "kafka");
   } catch (err) {
@@ -47,29 +45,4 @@ export async function startPrivateBroker(): Promise<PrivateBroker> {
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-function runScript(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", [STACK_SCRIPT, ...args], { env, stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString("utf8")).slice(-4000);
-    });
-    child.once("error", reject);
-    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`stack.sh ${args.join(" ")} exited ${code}:\n${stderr}`))));
-  });
-}
-
-/** A port nothing listens on right now (the kernel's pick). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -13,9 +13,11 @@ export class TcpProxy {
   /** Connections accepted and reset, for the report. */
   readonly stats = { accepted: 0, reset: 0, outages: 0 };
 
-  constructor(target: { host: string; port: number }) {
+  /** listenPort 0 leaves the pick to the kernel. */
+  constructor(target: { host: string; port: number }, listenPort = 0) {
     this.targetHost = target.host;
     this.targetPort = target.port;
+    this._port = listenPort;
   }
 
   get port(): number {
@@ -26,7 +28,7 @@ export class TcpProxy {
     return this.server !== undefined;
   }
 
-  /** Starts listening; on the first call the kernel picks the port, later calls reuse it. */
+  /** Starts listening; later calls reuse the port of the first. */
   async open(): Promise<void> {
     if (this.server) return;
     const server = createServer((client) => this.pipe(client));
