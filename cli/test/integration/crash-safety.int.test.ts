@@ -1,12 +1,14 @@
 // Crash safety: the ASR processor SIGKILLed mid-segment and restarted, the
-// Kafka broker restarted mid-run, S3 unreachable for a while.
-// Each disturbed run must end with every job's transcript complete: no
-// segment missing, none duplicated, and the same words as an undisturbed run
-// of the same media. About 3 minutes; run alone with
+// Kafka broker restarted mid-run, S3 unreachable for a while, the S3 server
+// SIGKILLed and started again on its data. Each disturbed run must end with
+// every job's transcript complete: no segment missing, none duplicated, and
+// the same words as an undisturbed run of the same media. About 4 minutes;
+// run alone with
 //   npx vitest run --project integration cli/test/integration/crash-safety.int.test.ts
 // The broker is a private one (restarting the shared broker would break other
-// tests); the registry and S3 are the shared ones, S3 behind a proxy that the
-// outage closes. The workers are real `lingostream worker` processes.
+// tests), and so is the S3 server of the run that kills it; otherwise the
+// registry and S3 are the shared ones, S3 behind a proxy that the outage
+// closes. The workers are real `lingostream worker` processes.
 // CRASH_SEED=<n> repeats a run's random fault points; CRASH_KEEP=1 keeps the
 // worker logs (they are kept anyway when a test fails).
 
@@ -17,7 +19,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_S3_CREDENTIALS, LOCAL_S3_ENDPOINT } from "@lingostream/runtime";
 import { generateMedia } from "./crash/media.ts";
 import { runWithFault, type FaultRunOutcome, type RunHandle, type RunReport, type TranscriptJson } from "./crash/fault-run.ts";
+import { checkSurvival, listBucket, type Survival } from "./crash/object-survival.ts";
 import { startPrivateBroker, type PrivateBroker } from "./crash/private-broker.ts";
+import { startPrivateS3, type PrivateS3 } from "./crash/private-s3.ts";
 import { freePort } from "./crash/stack-script.ts";
 import { TcpProxy } from "./crash/tcp-proxy.ts";
 
@@ -29,6 +33,9 @@ const OUTAGE_MS = 8000;
 // must be done again rather than dead-lettered (regression: it was dead-lettered
 // as a permanent "unknown" failure).
 const BROKER_DOWN_MS = 22_000;
+// The S3 server killed and started again: a few seconds down, shorter than
+// the processors' and the sink's patience, as a supervisor would restart it.
+const S3_DOWN_MS = 5000;
 
 /** mulberry32: a small seeded generator, so a failing run's kill points can be repeated. */
 function seeded(seed: number): () => number {
@@ -49,6 +56,7 @@ describe("crash safety", () => {
   let media: string[];
   let broker: PrivateBroker;
   let proxy: TcpProxy;
+  let privateS3: PrivateS3 | undefined;
   let env: NodeJS.ProcessEnv;
   let baseline: FaultRunOutcome | undefined;
   const reports: RunReport[] = [];
@@ -90,8 +98,8 @@ describe("crash safety", () => {
   });
 
   afterAll(async () => {
-    await proxy?.close();
-    await broker?.destroy();
+    // Every private server goes, and its data with it, whatever happened to the others.
+    const cleanups = await Promise.allSettled([proxy?.close(), broker?.destroy(), privateS3?.destroy()]);
     if (dir && !keep) await rm(dir, { recursive: true, force: true });
     if (dir && keep) console.info(`crash suite: worker logs and outputs kept in ${dir}`);
     for (const r of reports) {
@@ -103,17 +111,20 @@ describe("crash safety", () => {
           `observer consumer restarts ${r.observerRestarts}, transcribe exit ${r.transcribeExitCode}${r.notes.length > 0 ? `\n  ${r.notes.join("\n  ")}` : ""}`,
       );
     }
+    const failed = cleanups.find((c) => c.status === "rejected");
+    if (failed) throw failed.reason;
   });
 
-  const run = async (scenario: string, fault?: (run: RunHandle) => Promise<void>, replayDeadLetters = false) => {
+  /** One run; `options.env` overrides the suite's (another S3 server, say). */
+  const run = async (scenario: string, fault?: (run: RunHandle) => Promise<void>, options: { env?: NodeJS.ProcessEnv; replayDeadLetters?: boolean } = {}) => {
     const outcome = await runWithFault({
       scenario,
       media,
       dir,
-      env,
+      env: { ...env, ...options.env },
       expectedSegments: baseline?.report.segmentsIn,
       fault,
-      replayDeadLetters,
+      replayDeadLetters: options.replayDeadLetters ?? false,
     });
     reports.push(outcome.report);
     return outcome;
@@ -211,6 +222,50 @@ describe("crash safety", () => {
       },
     );
     expect(outcome.report.deadLettered).toBe(0);
+    expectSameAsBaseline(outcome);
+  });
+
+  it("SIGKILLing the S3 server mid-run and starting it again on its data loses, duplicates and dead-letters nothing", async () => {
+    // A server of this run's own: killing the shared one would break other tests.
+    privateS3 = await startPrivateS3();
+    const server = privateS3;
+    let survival: Survival | undefined;
+    const outcome = await run(
+      "s3-sigkill",
+      async ({ store, observer, expectedSegments, untilTranscribed, assertWorkLeft, note }) => {
+        await untilTranscribed(Math.floor(expectedSegments! * (0.2 + random() * 0.4)));
+        // A random moment inside the next segments' transcription and upload.
+        await sleep(Math.floor(random() * 500));
+        assertWorkLeft("the S3 server's SIGKILL");
+        const before = await listBucket(store);
+        const done = observer.transcribedIds().size;
+        const pid = await server.kill();
+        const killedAt = Date.now();
+        await sleep(S3_DOWN_MS);
+        await server.start();
+        note(`S3 server pid ${pid} SIGKILLed after ${done} of ${expectedSegments} segments, ${before.size} objects stored; answering again on the same data after ${Date.now() - killedAt} ms`);
+        survival = await checkSurvival(before, {
+          store,
+          completedJobs: () => new Set([...observer.jobs].filter(([, job]) => job.completions.length > 0).map(([id]) => id)),
+          claimChecks: () => new Map(observer.segments.map((s) => [s.claimCheck.key, s.claimCheck.sha256])),
+        });
+        note(
+          `after the restart: ${survival.kept} of ${survival.before} objects (${Object.entries(survival.beforeByFolder).map(([f, n]) => `${f}/ ${n}`).join(", ")}) there, ${survival.deletedWithJob} audio/media deleted with their completed job, ` +
+            `${survival.recut} archive batches cut again, ${survival.missing.length} missing, ${survival.resized.length} resized; ` +
+            `${survival.audioVerified} segment audio objects match their claim checks, ${survival.audioCorrupt.length} do not`,
+        );
+      },
+      { env: server.env },
+    );
+    expect(survival, "the fault must have run to its end").toBeDefined();
+    expect(survival!.before).toBeGreaterThan(0);
+    expect(survival!.missing, "objects stored before the kill and gone after it").toEqual([]);
+    expect(survival!.resized, "objects written once whose size changed across the kill").toEqual([]);
+    expect(survival!.audioCorrupt, "segment audio that no longer matches its claim check").toEqual([]);
+    // Segments were still waiting at the kill, so some audio was still stored and read back.
+    expect(survival!.audioVerified).toBeGreaterThan(0);
+    expect(outcome.report.deadLettered).toBe(0);
+    expect(outcome.report.transcribeExitCode).toBe(0);
     expectSameAsBaseline(outcome);
   });
 });

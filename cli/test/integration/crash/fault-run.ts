@@ -5,6 +5,7 @@
 // the counts the report needs.
 
 import { join } from "node:path";
+import type { ObjectStore } from "@lingostream/runtime";
 import { waitFor, createStackContext } from "@lingostream/testkit";
 import { replay } from "../../../src/commands/replay.ts";
 import { transcribe } from "../../../src/commands/transcribe.ts";
@@ -26,6 +27,8 @@ export interface RunHandle {
   observer: TopicObserver;
   /** The ASR processor's process. */
   asr: WorkerChild;
+  /** The run's object store: the S3 endpoint and bucket of its env. */
+  store: ObjectStore;
   /** Segments the run will have in all (from the undisturbed run), or undefined for that run itself. */
   expectedSegments: number | undefined;
   /** Resolves once this many distinct segments have a result. */
@@ -107,6 +110,7 @@ export async function runWithFault(options: FaultRunOptions): Promise<FaultRunOu
     const handle: RunHandle = {
       observer,
       asr,
+      store: stack.ctx.store,
       expectedSegments: options.expectedSegments,
       untilTranscribed: (count) => waitFor(() => observer.transcribedIds().size >= count, `${count} segments transcribed`, RUN_TIMEOUT_S * 1000, 50).then(() => {}),
       assertWorkLeft: (what) => {
