@@ -228,6 +228,16 @@ async function summarize(
       met: r <= FLATNESS_GOAL,
     });
   }
+  if (all.length > 2) {
+    // Whether growth continues past the middle size or levelled off before it.
+    const middle = all[Math.floor(all.length / 2)]!;
+    rows.push({
+      what: `${PROCESS_NAMES.transcribe} peak RSS during the run, ${large.label} vs ${middle.label} backlog`,
+      baseline: { label: middle.label, value: peak(sized(middle), "transcribe"), unit: "B" },
+      subject: { label: large.label, value: peak(sized(large), "transcribe"), unit: "B" },
+      ratio: ratio(peak(sized(large), "transcribe"), peak(sized(middle), "transcribe")),
+    });
+  }
   const tree = (r: SizeRun | undefined) => r?.child.rss.transcribe?.peakTreeRssBytes ?? Number.NaN;
   rows.push({
     what: `\`transcribe\` with its child processes (ffmpeg, decoders) peak RSS, ${large.label} vs ${small.label}`,
