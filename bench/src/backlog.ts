@@ -13,7 +13,7 @@ import { segmentMedia } from "@lingostream/segmenter";
 import { audioLabel, deadLetteredJobs, filesFor, s3Leftover, type S3Leftover } from "./backlog-figures.ts";
 import { ensureBacklogPool, linkFiles, type BacklogFile, type BacklogPool } from "./fixtures/backlog-media.ts";
 import { readPipelineTimes } from "./fixtures/event-times.ts";
-import { scanResults } from "./fixtures/results-scan.ts";
+import { scanSegmentEvents } from "./fixtures/results-scan.ts";
 import { createIsolatedRun } from "./isolated-run.ts";
 import { loadAverage } from "./machine.ts";
 import { ratio, type BenchContext, type Benchmark, type BenchmarkOutcome, type Row } from "./report.ts";
@@ -189,7 +189,7 @@ async function runAuto(ctx: BenchContext, pool: BacklogPool, count: number, opti
     });
     if (child.exitCode !== 0) throw new Error(`transcribe exited ${child.exitCode ?? child.signal}: ${child.stderrTail.slice(-5).join(" | ")}`);
     const times = await readPipelineTimes(run.ctx);
-    const busySeconds = (await scanResults(run.ctx)).processingMs / 1000;
+    const busySeconds = (await scanSegmentEvents(run.ctx)).processingMs / 1000;
     direct.push(await directEngine(segments));
     const pipelineSeconds = (times.completed - times.requested) / 1000;
     ctx.log(

@@ -10,7 +10,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { audioLabel } from "./backlog-figures.ts";
 import { ensureBacklogPool, linkFiles } from "./fixtures/backlog-media.ts";
-import { countRepeats, scanResults, topicEventCount, type Repeats } from "./fixtures/results-scan.ts";
+import { countRepeats, scanSegmentEvents, topicEventCount, type Repeats } from "./fixtures/results-scan.ts";
 import { createIsolatedRun, type IsolatedRun } from "./isolated-run.ts";
 import { loadAverage } from "./machine.ts";
 import { ratio, type BenchContext, type Benchmark, type BenchmarkOutcome, type Row } from "./report.ts";
@@ -82,7 +82,7 @@ export async function runResume(ctx: BenchContext, options: ResumeOptions): Prom
     try {
       full = await attempt(fresh, join(work, "out-full"));
       if (full.child.exitCode !== 0) throw new Error(`the uninterrupted run exited ${full.child.exitCode ?? full.child.signal}: ${full.child.stderrTail.slice(-5).join(" | ")}`);
-      total = (await scanResults(fresh.ctx)).perSegment.size;
+      total = (await scanSegmentEvents(fresh.ctx)).perSegment.size;
       ctx.log(`uninterrupted: ${full.child.wallSeconds.toFixed(1)} s, ${total} segments`);
     } finally {
       await fresh.cleanup();
@@ -104,9 +104,13 @@ export async function runResume(ctx: BenchContext, options: ResumeOptions): Prom
         `interrupted at ${interrupted.child.interruptedAtSeconds?.toFixed(1) ?? "never"} s with ${atInterrupt}/${total} results; exit ${interrupted.child.exitCode ?? interrupted.child.signal} after ${interrupted.child.wallSeconds.toFixed(1)} s; ${afterInterrupt} results by then`,
       );
       const rerun = await attempt(run, out);
-      const repeats = countRepeats((await scanResults(run.ctx)).perSegment);
-      ctx.log(`rerun: exit ${rerun.child.exitCode ?? rerun.child.signal}, ${rerun.child.wallSeconds.toFixed(1)} s; ${repeats.distinct}/${total} segments, ${repeats.repeated} transcribed more than once`);
-      return summarize(options, { audioSeconds, slots, total, full, interrupted, rerun, atInterrupt, afterInterrupt, repeats, json: await transcribeHasJson() });
+      const repeats = countRepeats((await scanSegmentEvents(run.ctx)).perSegment);
+      // A segment read again after its job completed may find its audio deleted: a dead letter, not a repeat.
+      const deadLetters = countRepeats((await scanSegmentEvents(run.ctx, run.ctx.topics.segmentsFailed)).perSegment);
+      ctx.log(
+        `rerun: exit ${rerun.child.exitCode ?? rerun.child.signal}, ${rerun.child.wallSeconds.toFixed(1)} s; ${repeats.distinct}/${total} segments, ${repeats.repeated} transcribed more than once, ${deadLetters.distinct} dead-lettered`,
+      );
+      return summarize(options, { audioSeconds, slots, total, full, interrupted, rerun, atInterrupt, afterInterrupt, repeats, deadLetters, json: await transcribeHasJson() });
     } finally {
       await admin.disconnect().catch(() => {});
       await run.cleanup();
@@ -126,6 +130,8 @@ interface Measured {
   atInterrupt: number;
   afterInterrupt: number;
   repeats: Repeats;
+  /** Dead letters (SegmentFailed) across the interrupted run and the rerun. */
+  deadLetters: Repeats;
   /** The runs had --json. */
   json: boolean;
 }
@@ -147,6 +153,12 @@ function summarize(options: ResumeOptions, m: Measured): BenchmarkOutcome {
       subject: { label: "segments", value: m.repeats.repeated, unit: "segments" },
       goal: `≤ ${m.slots} (the ASR slots: only those in flight at the interrupt)`,
       met: m.repeats.repeated <= m.slots,
+    },
+    {
+      what: `segments dead-lettered across the interrupted run and the rerun (${m.deadLetters.distinct} segments)`,
+      subject: { label: "dead letters", value: m.deadLetters.distinct + m.deadLetters.extra, unit: "events" },
+      goal: "0 (every segment transcribed, none failed)",
+      met: m.deadLetters.distinct === 0,
     },
     {
       what: "exit code of the interrupted run",
