@@ -1,4 +1,4 @@
-// The two exchanges with a ps-decoder child (await its ready line, then one
+// The two exchanges with a decoder child (await its ready line, then one
 // request/reply) under a deadline and the caller's AbortSignal. Whenever the
 // outcome leaves the reply stream in doubt, the child is killed: a decoder
 // that is not known to be in sync must never serve another request.
@@ -42,7 +42,7 @@ async function exchange<T>(
 
 /** Waits for the model to load; resolves to the load time the decoder reports. */
 export function awaitDecoderReady(proc: DecoderProcess, deadline: Deadline): Promise<number> {
-  return exchange(proc, deadline, "loading the PocketSphinx model", async () => {
+  return exchange(proc, deadline, `starting ${proc.label} and loading its model`, async () => {
     let line: string;
     try {
       line = await proc.readLine();
@@ -56,26 +56,33 @@ export function awaitDecoderReady(proc: DecoderProcess, deadline: Deadline): Pro
     const reply = parseDecoderLine(line);
     if (reply.kind === "ready") return reply.loadMs;
     if (reply.kind === "error") {
-      throw new EngineError("engine", `ps-decoder failed to start: ${reply.message}`, { retryable: false });
+      throw new EngineError("engine", `${proc.label} failed to start: ${reply.message}`, { retryable: false });
     }
-    throw new EngineError("engine", "ps-decoder replied before announcing it was ready", { retryable: false });
+    throw new EngineError("engine", `${proc.label} replied before announcing it was ready`, { retryable: false });
   });
 }
 
 export interface DecoderReply {
   words: EngineWord[];
   text: string;
+  /** Language the decoder transcribed, where it says (whisper). */
+  language?: string;
 }
 
-/** Sends one segment and reads its reply. `last` also asks the child to exit. */
+/**
+ * Sends one segment and reads its reply. `options` is a frame sent before the
+ * audio (whisper_decoder.py's per-request settings); `last` also asks the child
+ * to exit.
+ */
 export function decodeWithProcess(
   proc: DecoderProcess,
   pcm: Buffer,
-  deadline: Deadline & { last?: boolean },
+  deadline: Deadline & { last?: boolean; options?: Buffer },
 ): Promise<DecoderReply> {
   const seconds = (pcm.length / 2 / 16_000).toFixed(1);
   return exchange(proc, deadline, `decoding ${seconds} s of audio`, async () => {
-    proc.send(pcm);
+    if (deadline.options) proc.send(deadline.options, pcm);
+    else proc.send(pcm);
     if (deadline.last) proc.endInput();
     let line: string;
     try {
@@ -87,9 +94,24 @@ export function decodeWithProcess(
       throw err;
     }
     const reply = parseDecoderLine(line);
-    if (reply.kind === "result") return { words: reply.words, text: reply.text };
-    // The decoder is deterministic, so the same audio would fail the same way.
-    if (reply.kind === "error") throw new EngineError("decode", `ps-decoder: ${reply.message}`);
-    throw new EngineError("engine", "unexpected ready line from ps-decoder", { retryable: false });
+    if (reply.kind === "result") {
+      return reply.language === undefined
+        ? { words: reply.words, text: reply.text }
+        : { words: reply.words, text: reply.text, language: reply.language };
+    }
+    if (reply.kind === "error") throw replyError(proc.label, reply.message, reply.errorClass);
+    throw new EngineError("engine", `unexpected ready line from ${proc.label}`, { retryable: false });
   });
+}
+
+/**
+ * An error reply as an EngineError. Unless the decoder says otherwise it is
+ * about the audio: decoding is deterministic, so the same audio would fail the
+ * same way. A process-level failure is retryable on a fresh decoder (exchange
+ * kills this one); a setup problem is not.
+ */
+export function replyError(label: string, message: string, errorClass?: "decode" | "engine" | "config"): EngineError {
+  if (errorClass === "engine") return new EngineError("engine", `${label}: ${message}`, { retryable: true });
+  if (errorClass === "config") return new EngineError("engine", `${label}: ${message}`, { retryable: false });
+  return new EngineError("decode", `${label}: ${message}`);
 }

@@ -1,16 +1,20 @@
-// One running ps-decoder child: line-oriented replies, framed requests, and a
-// shutdown that cannot leave the process behind. Policy (timeouts, respawn,
-// queueing) belongs to the engines that own it.
+// One running decoder child (ps-decoder, whisper_decoder.py): line-oriented
+// replies, framed requests, and a shutdown that cannot leave the process
+// behind. Policy (timeouts, respawn, queueing) belongs to the engines that own it.
 
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { DECODER_EXIT_FRAME, encodeDecoderHeader } from "./decoder-protocol.ts";
 
 export interface DecoderProcessOptions {
   binary: string;
-  /** Extra PocketSphinx flags, e.g. ["-lw", "10"]. */
+  /** Arguments, e.g. extra PocketSphinx flags ["-lw", "10"]. */
   args?: readonly string[];
-  /** Directory with en-us/, en-us.lm.bin and cmudict-en-us.dict. */
+  /** ps-decoder only: directory with en-us/, en-us.lm.bin and cmudict-en-us.dict. */
   modelDir?: string;
+  /** Variables added to the inherited environment. */
+  env?: Readonly<Record<string, string>>;
+  /** Names the decoder in errors; default "ps-decoder". */
+  label?: string;
 }
 
 export class DecoderExitedError extends Error {
@@ -43,11 +47,14 @@ export class DecoderProcess {
   #partial = "";
   #stderrTail = "";
   #exitError: DecoderExitedError | undefined;
+  /** Names the decoder in errors. */
+  readonly label: string;
   /** Settles once the child is gone and reaped; never rejects. */
   readonly exited: Promise<void>;
 
   constructor(options: DecoderProcessOptions) {
-    const env = options.modelDir ? { ...process.env, PS_MODEL_DIR: options.modelDir } : process.env;
+    this.label = options.label ?? "ps-decoder";
+    const env = { ...process.env, ...options.env, ...(options.modelDir ? { PS_MODEL_DIR: options.modelDir } : {}) };
     this.#child = spawn(options.binary, [...(options.args ?? [])], { stdio: "pipe", env });
     const child = this.#child;
     child.stdout.setEncoding("utf8");
@@ -94,10 +101,13 @@ export class DecoderProcess {
     return new Promise<string>((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }
 
-  send(pcm: Buffer): void {
+  /** One request: each payload as a length-prefixed frame, in order. */
+  send(...payloads: Buffer[]): void {
     if (!this.alive || !this.#child.stdin.writable) return;
-    this.#child.stdin.write(encodeDecoderHeader(pcm.length));
-    this.#child.stdin.write(pcm);
+    for (const payload of payloads) {
+      this.#child.stdin.write(encodeDecoderHeader(payload.length));
+      this.#child.stdin.write(payload);
+    }
   }
 
   /** Asks the child to exit once queued requests are answered. */
@@ -145,7 +155,7 @@ export class DecoderProcess {
         : `exited with code ${code}`;
     const stderr = this.#stderrTail.trim();
     this.#exitError = new DecoderExitedError(
-      `ps-decoder ${how}${stderr ? `; stderr: ${stderr}` : ""}`,
+      `${this.label} ${how}${stderr ? `; stderr: ${stderr}` : ""}`,
       code,
       signal,
       cause,

@@ -30,6 +30,7 @@ describe("checkDecoderAudio", () => {
 
   it("rejects other sample rates, odd lengths and oversize segments as decode errors", () => {
     expect(classOf(() => checkDecoderAudio({ pcm: Buffer.alloc(320), sampleRate: 8000 }))).toBe("decode");
+    expect(() => checkDecoderAudio({ pcm: Buffer.alloc(320), sampleRate: 8000 }, "Whisper")).toThrow(/^Whisper needs 16000 Hz/);
     expect(classOf(() => checkDecoderAudio({ pcm: Buffer.alloc(3), sampleRate: 16000 }))).toBe("decode");
     const huge = { length: MAX_DECODER_REQUEST_BYTES + 2 } as Buffer;
     expect(classOf(() => checkDecoderAudio({ pcm: huge, sampleRate: 16000 }))).toBe("decode");
@@ -77,6 +78,20 @@ describe("parseDecoderLine", () => {
       kind: "error",
       message: "ps_process_raw failed",
     });
+  });
+
+  it("keeps the error class a decoder gives and ignores unknown ones", () => {
+    expect(parseDecoderLine('{"error":"out of memory","class":"engine"}')).toEqual({
+      kind: "error",
+      message: "out of memory",
+      errorClass: "engine",
+    });
+    expect(parseDecoderLine('{"error":"x","class":"panic"}')).toEqual({ kind: "error", message: "x" });
+  });
+
+  it("keeps the language a decoder reports", () => {
+    expect(parseDecoderLine('{"words":[],"text":"","language":"de"}')).toEqual({ kind: "result", words: [], text: "", language: "de" });
+    expect(parseDecoderLine('{"words":[],"text":"","language":""}')).toEqual({ kind: "result", words: [], text: "" });
   });
 
   it("classifies garbage as a non-retryable engine error", () => {

@@ -1,6 +1,7 @@
-// Wire format of native/ps-decoder.c, shared by the persistent and per-spawn
-// PocketSphinx engines. Requests: u32 LE byte length + s16le PCM (length 0 =
-// exit). Replies: one JSON line each, preceded by a single "ready" line.
+// Wire format of native/ps-decoder.c (persistent and per-spawn PocketSphinx) and
+// python/whisper_decoder.py. Requests: u32 LE byte length + s16le PCM (length 0 =
+// exit); the whisper decoder takes a JSON options frame before each PCM frame.
+// Replies: one JSON line each, preceded by a single "ready" line.
 
 import type { AudioInput, EngineWord } from "./engine.ts";
 import { EngineError } from "./errors.ts";
@@ -15,8 +16,19 @@ export const DECODER_EXIT_FRAME: Buffer = Buffer.alloc(4);
 
 export type DecoderLine =
   | { kind: "ready"; loadMs: number }
-  | { kind: "result"; words: EngineWord[]; text: string }
-  | { kind: "error"; message: string };
+  | { kind: "result"; words: EngineWord[]; text: string; language?: string }
+  | {
+      kind: "error";
+      message: string;
+      /**
+       * The decoder's own verdict where it gives one: "decode" is about the
+       * request, "engine" about the process (it is replaced), "config" about
+       * its setup. ps-decoder gives none.
+       */
+      errorClass?: "decode" | "engine" | "config";
+    };
+
+const errorClasses = new Set(["decode", "engine", "config"]);
 
 export function encodeDecoderHeader(byteLength: number): Buffer {
   const header = Buffer.alloc(4);
@@ -25,11 +37,11 @@ export function encodeDecoderHeader(byteLength: number): Buffer {
 }
 
 /** Rejects audio the decoder cannot handle before it costs a round trip. */
-export function checkDecoderAudio(audio: AudioInput): void {
+export function checkDecoderAudio(audio: AudioInput, engine = "PocketSphinx"): void {
   if (audio.sampleRate !== DECODER_SAMPLE_RATE) {
     throw new EngineError(
       "decode",
-      `PocketSphinx needs ${DECODER_SAMPLE_RATE} Hz mono audio, got ${audio.sampleRate} Hz; resample upstream`,
+      `${engine} needs ${DECODER_SAMPLE_RATE} Hz mono audio, got ${audio.sampleRate} Hz; resample upstream`,
     );
   }
   if (audio.pcm.length % 2 !== 0) {
@@ -72,7 +84,13 @@ export function parseDecoderLine(line: string): DecoderLine {
     throw new EngineError("engine", `decoder wrote non-JSON: ${line.slice(0, 200)}`, { retryable: false, cause: err });
   }
   if (!isRecord(parsed)) throw malformed(line);
-  if (typeof parsed.error === "string") return { kind: "error", message: parsed.error };
+  if (typeof parsed.error === "string") {
+    const errorClass = parsed.class;
+    if (typeof errorClass === "string" && errorClasses.has(errorClass)) {
+      return { kind: "error", message: parsed.error, errorClass: errorClass as "decode" | "engine" | "config" };
+    }
+    return { kind: "error", message: parsed.error };
+  }
   if (parsed.ready === true) return { kind: "ready", loadMs: finite(parsed.load_ms) ?? 0 };
   if (!Array.isArray(parsed.words)) throw malformed(line);
   const words: EngineWord[] = [];
@@ -88,5 +106,6 @@ export function parseDecoderLine(line: string): DecoderLine {
     words.push(word);
   }
   const text = typeof parsed.text === "string" ? parsed.text : words.map((w) => w.text).join(" ");
+  if (typeof parsed.language === "string" && parsed.language) return { kind: "result", words, text, language: parsed.language };
   return { kind: "result", words, text };
 }
