@@ -3,6 +3,7 @@
 import { availableCores, bytes, countOrAuto, int, oneOf, str, url, type ConfigOf } from "@lingostream/runtime";
 
 import { ASR_ENGINE_NAMES, type AsrEngineName } from "./engines/create-engine.ts";
+import { WHISPER_DEVICES } from "./engines/whisper.ts";
 
 export const ENGINE_NAMES = ASR_ENGINE_NAMES;
 export type EngineName = AsrEngineName;
@@ -29,6 +30,29 @@ export const asrSpec = {
     max: 60_000,
   }),
   maxAttempts: int({ env: "LINGOSTREAM_ASR_MAX_ATTEMPTS", doc: "tries per segment for retryable failures before it is dead-lettered", default: 3, min: 1, max: 20 }),
+  whisperModel: str({
+    env: "LINGOSTREAM_WHISPER_MODEL",
+    doc: "model of the whisper engine: tiny.en (Whisper tiny.en from the engine's venv, checked against pinned hashes) or the path of a CTranslate2 Whisper model directory; nothing is ever downloaded",
+    default: "tiny.en",
+  }),
+  whisperDevice: oneOf({
+    env: "LINGOSTREAM_WHISPER_DEVICE",
+    doc: "where the whisper engine runs: cpu (int8), cuda (float16), or auto (cuda when CTranslate2 sees a GPU)",
+    default: "auto",
+    values: WHISPER_DEVICES,
+  }),
+  whisperThreads: countOrAuto({
+    env: "LINGOSTREAM_WHISPER_THREADS",
+    doc: "CPU threads per whisper decoder (CTranslate2 cpu_threads); auto: the available cores divided by the ASR slots, at least 1, so slots × threads stays within the cores",
+    default: "auto",
+    min: 1,
+    max: 64,
+  }),
+  whisperPython: str({
+    env: "LINGOSTREAM_WHISPER_PYTHON",
+    doc: "Python with faster-whisper for the whisper engine; unset: the venv that processors/asr/python/ensure-venv.sh builds on first use in ~/.cache/lingostream/whisper-{hash of its requirements.txt}",
+    default: undefined,
+  }),
   openaiBaseUrl: url({ env: "OPENAI_BASE_URL", doc: "OpenAI-compatible server for the openai engine", default: "https://api.openai.com" }),
   openaiApiKey: str({ env: "OPENAI_API_KEY", doc: "API key for the openai engine (never logged)", default: undefined, secret: true }),
   openaiModel: str({ env: "OPENAI_MODEL", doc: "model name for the openai engine", default: "whisper-1" }),
@@ -47,4 +71,15 @@ export function resolveSlots(setting: number | "auto", options: { cores?: number
   const cores = options.cores ?? availableCores();
   const reserved = options.sharesProcess ? Math.floor(cores / 8) : 0;
   return Math.max(1, cores - reserved);
+}
+
+/**
+ * CTranslate2 threads per whisper decoder that "auto" stands for: the cores
+ * shared out among the slots, each slot being one decoder. Whole decoders in
+ * parallel use the cores better than threads within one (tiny.en's matrices are
+ * small), so with the default slots (one per core) this is 1.
+ */
+export function resolveWhisperThreads(setting: number | "auto", slots: number, cores: number = availableCores()): number {
+  if (setting !== "auto") return setting;
+  return Math.max(1, Math.floor(cores / Math.max(1, slots)));
 }

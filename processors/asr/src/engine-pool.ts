@@ -1,8 +1,8 @@
-// One engine per in-flight slot and engine name: a PocketSphinx decoder holds its
-// model in memory and decodes one segment at a time, so slots are not shared.
+// One engine per in-flight slot and engine name: a PocketSphinx or whisper decoder
+// holds its model in memory and decodes one segment at a time, so slots are not shared.
 
 import type { AsrConfig, EngineName } from "./config.ts";
-import { ENGINE_NAMES } from "./config.ts";
+import { ENGINE_NAMES, resolveSlots, resolveWhisperThreads } from "./config.ts";
 import type { AsrEngine } from "./engines/engine.ts";
 import { createEngine } from "./engines/create-engine.ts";
 import { PipelineError } from "@lingostream/runtime";
@@ -24,6 +24,12 @@ export class EnginePool {
       factory ??
       ((name) =>
         createEngine(name, {
+          whisper: {
+            model: config.whisperModel,
+            device: config.whisperDevice,
+            threads: resolveWhisperThreads(config.whisperThreads, resolveSlots(config.maxInFlight)),
+            ...(config.whisperPython ? { python: config.whisperPython } : {}),
+          },
           openai: { baseUrl: config.openaiBaseUrl, apiKey: config.openaiApiKey, model: config.openaiModel },
           deterministic: { delayMsPerAudioSecond: config.deterministicDelayMs },
         }));

@@ -11,7 +11,7 @@ describe("createEngine", () => {
   });
 
   it("names the valid engines when given an unknown one", () => {
-    expect(() => createEngine("whisper")).toThrow(/unknown ASR engine "whisper".*pocketsphinx, pocketsphinx-spawn, openai, deterministic/);
+    expect(() => createEngine("kaldi")).toThrow(/unknown ASR engine "kaldi".*pocketsphinx, pocketsphinx-spawn, whisper, openai, deterministic/);
   });
 
   it("requires a base URL for openai", () => {

@@ -6,14 +6,16 @@ import type { AsrEngine } from "./engine.ts";
 import { OpenAiEngine, type OpenAiEngineOptions } from "./openai.ts";
 import { PocketSphinxEngine, type PocketSphinxOptions } from "./pocketsphinx.ts";
 import { PocketSphinxSpawnEngine, type PocketSphinxSpawnOptions } from "./pocketsphinx-spawn.ts";
+import { WhisperEngine, type WhisperOptions } from "./whisper.ts";
 
-export const ASR_ENGINE_NAMES = ["pocketsphinx", "pocketsphinx-spawn", "openai", "deterministic"] as const;
+export const ASR_ENGINE_NAMES = ["pocketsphinx", "pocketsphinx-spawn", "whisper", "openai", "deterministic"] as const;
 export type AsrEngineName = (typeof ASR_ENGINE_NAMES)[number];
 
 /** Options per engine; only the entry for the engine being created is read. */
 export interface CreateEngineOptions {
   pocketsphinx?: PocketSphinxOptions;
   "pocketsphinx-spawn"?: PocketSphinxSpawnOptions;
+  whisper?: WhisperOptions;
   openai?: Partial<OpenAiEngineOptions>;
   deterministic?: DeterministicEngineOptions;
 }
@@ -31,6 +33,8 @@ export function createEngine(name: string, options: CreateEngineOptions = {}): A
       return new PocketSphinxEngine(options.pocketsphinx);
     case "pocketsphinx-spawn":
       return new PocketSphinxSpawnEngine(options["pocketsphinx-spawn"]);
+    case "whisper":
+      return new WhisperEngine(options.whisper);
     case "openai": {
       const { baseUrl, ...rest } = options.openai ?? {};
       if (!baseUrl) throw new Error('ASR engine "openai" needs options.openai.baseUrl');

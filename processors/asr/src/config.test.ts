@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "@lingostream/runtime";
+import { asrSpec, resolveWhisperThreads } from "./config.ts";
+
+describe("whisper settings", () => {
+  it("default to the bundled tiny.en, device auto, threads auto, the cached venv", () => {
+    const config = loadConfig(asrSpec, {});
+    expect(config).toMatchObject({ whisperModel: "tiny.en", whisperDevice: "auto", whisperThreads: "auto", whisperPython: undefined });
+    // Adding the engine does not change the default one.
+    expect(config.engine).toBe("pocketsphinx");
+  });
+
+  it("take a model directory, a device, a thread count and a python", () => {
+    const config = loadConfig(asrSpec, {
+      LINGOSTREAM_WHISPER_MODEL: "/models/whisper-small",
+      LINGOSTREAM_WHISPER_DEVICE: "cpu",
+      LINGOSTREAM_WHISPER_THREADS: "3",
+      LINGOSTREAM_WHISPER_PYTHON: "/opt/venv/bin/python",
+      LINGOSTREAM_ASR_ENGINE: "whisper",
+    });
+    expect(config).toMatchObject({
+      whisperModel: "/models/whisper-small",
+      whisperDevice: "cpu",
+      whisperThreads: 3,
+      whisperPython: "/opt/venv/bin/python",
+      engine: "whisper",
+    });
+  });
+
+  it("report a bad device and thread count together", () => {
+    expect(() => loadConfig(asrSpec, { LINGOSTREAM_WHISPER_DEVICE: "tpu", LINGOSTREAM_WHISPER_THREADS: "0" })).toThrow(
+      /LINGOSTREAM_WHISPER_DEVICE[\s\S]*LINGOSTREAM_WHISPER_THREADS/,
+    );
+  });
+});
+
+describe("resolveWhisperThreads", () => {
+  it("shares the cores out among the slots so that slots × threads stays within them", () => {
+    expect(resolveWhisperThreads("auto", 2, 2)).toBe(1);
+    expect(resolveWhisperThreads("auto", 1, 2)).toBe(2);
+    expect(resolveWhisperThreads("auto", 3, 8)).toBe(2);
+    expect(resolveWhisperThreads("auto", 16, 8)).toBe(1);
+  });
+
+  it("keeps an explicit count", () => {
+    expect(resolveWhisperThreads(4, 8, 2)).toBe(4);
+  });
+});
