@@ -1,6 +1,8 @@
 # Sourced by ./lingostream and .ci/run: makes a fresh Debian machine able to run
 # lingostream. Each step is skipped when already satisfied.
 #   LINGOSTREAM_SKIP_APT=1   never call apt-get (install the packages yourself)
+#   LINGOSTREAM_SKIP_WHISPER_VENV=1   do not build the whisper engine's venv ahead
+#                                     (the engine builds it on first use)
 
 LINGOSTREAM_ROOT="${LINGOSTREAM_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 LINGOSTREAM_TOOLS="${LINGOSTREAM_TOOLS:-$LINGOSTREAM_ROOT/.tools}"
@@ -28,7 +30,7 @@ ensure_node() {
   fi
 }
 
-APT_PACKAGES=(ffmpeg flite pocketsphinx pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev gcc pkg-config curl fonts-dejavu-core)
+APT_PACKAGES=(ffmpeg flite pocketsphinx pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev gcc pkg-config curl fonts-dejavu-core python3 python3-venv pocketsphinx-testdata)
 
 ensure_apt() {
   local missing=()
@@ -56,6 +58,15 @@ ensure_npm_deps() {
   (cd "$LINGOSTREAM_ROOT" && npm ci --no-audit --no-fund --loglevel=error >&2)
 }
 
+# The whisper engine's Python: a venv of hash-pinned packages in the per-user
+# cache (about 15 s and 550 MB once per machine; a no-op afterwards).
+ensure_whisper_venv() {
+  if [ "${LINGOSTREAM_SKIP_WHISPER_VENV:-}" = 1 ]; then return 0; fi
+  bash "$LINGOSTREAM_ROOT/processors/asr/python/ensure-venv.sh" >/dev/null
+}
+
 bootstrap_all() {
-  ensure_apt && ensure_node && ensure_npm_deps
+  ensure_apt && ensure_node && ensure_npm_deps || return 1
+  # Only the whisper engine needs it, and it retries on first use: not fatal here.
+  ensure_whisper_venv || log "the whisper engine's venv could not be built (see above); the whisper engine will try again on first use"
 }
