@@ -109,7 +109,7 @@ def resolve_model_dir(model):
             if actual != expected:
                 raise DecoderFailure(
                     f"bundled {BUNDLED_MODEL} file {path} has sha256 {actual}, expected {expected}; "
-                    "refusing to load it (rebuild the venv with processors/asr/python/ensure-venv.sh)",
+                    f"refusing to load it (delete {sys.prefix} and run processors/asr/python/ensure-venv.sh again)",
                     "config",
                 )
         return model_dir
