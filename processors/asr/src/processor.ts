@@ -23,6 +23,7 @@ import {
 } from "@lingostream/runtime";
 import type { AudioSegment, SegmentFailed } from "@lingostream/schemas";
 import { resolveSlots, type AsrConfig } from "./config.ts";
+import { SlotGate } from "./slot-gate.ts";
 import { fullSpeed, type Backpressure } from "./backpressure.ts";
 import { EnginePool, type EngineFactory, type LeasedEngine } from "./engine-pool.ts";
 import { classifyFailure } from "./failure-class.ts";
@@ -85,6 +86,7 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
 
   let paused = false;
   let inFlightNow = 0;
+  const gate = new SlotGate();
   const levelNow = () => backpressure.level?.() ?? "unknown";
   /**
    * Brings the consumer in line with the governor; true while it must stay paused.
@@ -271,9 +273,13 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
       for (const message of batch.messages) {
         if (!isRunning() || isStale() || stopping.signal.aborted || fatal !== undefined || handedBack) break;
         if (syncPause()) break;
-        while (inFlight.size >= Math.max(1, backpressure.maxInFlight(slots)) && fatal === undefined) await Promise.race(inFlight);
+        const stopWaiting = () => fatal !== undefined || handedBack || stopping.signal.aborted || !isRunning() || isStale();
+        if (!(await gate.acquire(() => backpressure.maxInFlight(slots), stopWaiting))) break;
         // The level may have risen, or a segment been refused, while waiting for a slot.
-        if (fatal !== undefined || handedBack || syncPause()) break;
+        if (fatal !== undefined || handedBack || syncPause()) {
+          gate.release();
+          break;
+        }
         order.start(message.offset);
         const work: Promise<void> = handle(message, batch.partition)
           .then(async () => {
@@ -284,7 +290,10 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
             if (err instanceof NotAdmitted) handedBack = true;
             else fatal ??= err;
           })
-          .finally(() => inFlight.delete(work));
+          .finally(() => {
+            gate.release();
+            inFlight.delete(work);
+          });
         inFlight.add(work);
       }
       await Promise.all(inFlight);
@@ -312,7 +321,9 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
   consumer.on(consumer.events.GROUP_JOIN, () => {
     stats.groupJoins++;
   });
-  await consumer.run({ eachBatch, eachBatchAutoResolve: false, autoCommit: false, partitionsConsumedConcurrently: 1 });
+  // Partitions are taken concurrently and share the slots (see SlotGate): one
+  // partition's single segment must not leave the other slots idle.
+  await consumer.run({ eachBatch, eachBatchAutoResolve: false, autoCommit: false, partitionsConsumedConcurrently: slots });
 
   // Memory pressure: pause as the level rises rather than at the next batch;
   // give back what can be rebuilt at MODERATE and everything idle at CRITICAL.
