@@ -7,6 +7,7 @@ export * from "./kafka.ts";
 export * from "./logger.ts";
 export * from "./metrics.ts";
 export * from "./object-store.ts";
+export * from "./store-layout.ts";
 export * from "./retry.ts";
 export * from "./shutdown.ts";
 export * from "./service-context.ts";

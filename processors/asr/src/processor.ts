@@ -17,6 +17,7 @@ import {
   assertValidId,
   sleep,
   classifyKafkaError,
+  segmentResultKey,
   registerMemoryMetrics,
   type RunningService,
   type ServiceContext,
@@ -48,7 +49,7 @@ export interface AsrProcessorOptions {
 class NotAdmitted extends Error {}
 
 export interface AsrProcessor extends RunningService {
-  readonly stats: { transcribed: number; failed: number; retried: number; malformed: number; groupJoins: number };
+  readonly stats: { transcribed: number; failed: number; retried: number; malformed: number; groupJoins: number; alreadyDone: number };
 }
 
 export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcessorOptions): Promise<AsrProcessor> {
@@ -64,7 +65,7 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
   const audioPool = new BufferPool({ maxBytes: slots * config.maxSegmentBytes, registry: handles });
   // A registry handed in is the process's, and whoever made it reports it.
   registerMemoryMetrics(ctx.metrics, "asr", { pool: audioPool, handles: options.handles ? undefined : handles });
-  const stats = { transcribed: 0, failed: 0, retried: 0, malformed: 0, groupJoins: 0 };
+  const stats = { transcribed: 0, failed: 0, retried: 0, malformed: 0, groupJoins: 0, alreadyDone: 0 };
   const stopping = new AbortController();
   const topic = ctx.topics.segments;
 
@@ -245,6 +246,14 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
         logger.warn({ topic, partition, offset: message.offset, jobId: segment.jobId, segmentId: segment.segmentId, err: err.message }, "object store unavailable; segment handed back");
         await sleep(config.heartbeatIntervalMs, stopping.signal).catch(() => {});
         throw err;
+      }
+      // Met again after its job completed (a rerun reading offsets that were not
+      // committed): the sink holds its result and has released the audio. Done.
+      if (err instanceof PipelineError && err.code === "storage-not-found" && (await ctx.store.exists(segmentResultKey(segment.tenant, segment.jobId, segment.index)))) {
+        stats.alreadyDone++;
+        logger.info({ topic, partition, offset: message.offset, jobId: segment.jobId, segmentId: segment.segmentId }, "segment already transcribed and its audio released; nothing to do");
+        options.onSettled?.({ segmentId: segment.segmentId, ok: true });
+        return;
       }
       await produceFailure(segment, message, partition, err, segment.attempt);
       options.onSettled?.({ segmentId: segment.segmentId, ok: false });

@@ -1,12 +1,12 @@
 // The sink's object-key layout in one place. Every key is a pure function of
 // ids and offsets, so a replay or a restart writes the same keys again.
 
-import { assertValidId, isValidId } from "@lingostream/runtime";
+import { SEGMENT_INDEX_DIGITS, assertValidId, isValidId, segmentResultKey } from "@lingostream/runtime";
 
 /** Kafka offsets are 64-bit; 20 digits keep lexical order equal to numeric order. */
 export const OFFSET_DIGITS = 20;
 /** Segment indices are padded so that a listing comes back in index order. */
-export const INDEX_DIGITS = 6;
+export const INDEX_DIGITS = SEGMENT_INDEX_DIGITS;
 export const MAX_SEGMENT_INDEX = 10 ** INDEX_DIGITS - 1;
 
 export interface JobRef {
@@ -72,8 +72,9 @@ export function segmentsPrefix(job: JobRef): string {
   return `${jobPrefix(job)}segments/`;
 }
 
+/** The result of one segment; the same key the ASR processor looks for (runtime's store layout). */
 export function segmentKey(job: JobRef, index: number): string {
-  return `${segmentsPrefix(job)}${padIndex(index)}.json`;
+  return segmentResultKey(job.tenant, job.jobId, index);
 }
 
 export function failedPrefix(job: JobRef): string {
