@@ -68,7 +68,7 @@ export function registerTranscribeCommand(program: Command): void {
     .argument("<paths...>", "media files, folders of media, or s3://bucket/key URIs")
     .requiredOption("-o, --out <dir>", "folder for the transcripts")
     .option("-l, --language <code>", "spoken language", "en")
-    .option("-e, --engine <name>", "ASR engine: pocketsphinx, openai, deterministic (default from LINGOSTREAM_ASR_ENGINE)")
+    .option("-e, --engine <name>", "ASR engine: pocketsphinx, whisper, openai, deterministic (default from LINGOSTREAM_ASR_ENGINE)")
     .option("-t, --tenant <tenant>", "tenant recorded on the jobs (default from LINGOSTREAM_TENANT)")
     .option("--timeout <seconds>", "give up waiting after this long (default: no limit)")
     .option("--force", "transcribe again files whose jobs already completed (as new jobs)")
@@ -177,6 +177,12 @@ export async function transcribe(paths: string[], opts: TranscribeOptions, env: 
   } finally {
     // Closing aborts the signal too: whether the user interrupted is read before.
     run.interrupted = shutdown.signal.aborted;
+    if (run.interrupted) {
+      // The in-process workers drain first, finishing the segments in flight;
+      // a job they complete meanwhile is written too rather than left to the rerun.
+      await shutdown.close();
+      await run.deliverEnded().catch(() => {});
+    }
     progress.stop();
     await run.close();
     await shutdown.close();
@@ -307,6 +313,21 @@ class TranscribeRun {
     for (const f of job.files) f.summary.how = job.how;
   }
 
+  /** Writes the jobs that ended and were not written yet; after an interrupt, once the workers have drained. */
+  async deliverEnded(settleMs = 1000): Promise<void> {
+    const watcher = this.watcher;
+    if (!watcher) return;
+    // The last JobCompleted of the drain may still be on its way to the watcher.
+    await new Promise((r) => setTimeout(r, settleMs));
+    for (const [jobId, job] of this.attached) {
+      const state = watcher.jobs.get(jobId);
+      if (!state || !isEnded(state)) continue;
+      this.attached.delete(jobId);
+      await this.deliver(job, state.completed ?? job.priorCompleted, state);
+      watcher.forget(jobId);
+    }
+  }
+
   private async loop(queue: RunJob[], embedded: boolean, render: () => void): Promise<void> {
     const watcher = this.watcher as JobWatcher;
     const deadline = this.opts.timeoutMs ? Date.now() + this.opts.timeoutMs : Number.POSITIVE_INFINITY;
@@ -321,13 +342,7 @@ class TranscribeRun {
         this.failure = `timed out after ${this.opts.timeoutMs! / 1000}s; run the same command again to resume`;
         return;
       }
-      for (const [jobId, job] of this.attached) {
-        const state = watcher.jobs.get(jobId);
-        if (!state || !isEnded(state)) continue;
-        this.attached.delete(jobId);
-        await this.deliver(job, state.completed ?? job.priorCompleted, state);
-        watcher.forget(jobId);
-      }
+      await this.deliverEnded(0);
       // Backpressure on submission: at most jobsInFlight jobs are in Kafka at once.
       while (queued < queue.length && this.attached.size < this.opts.jobsInFlight && !this.signal.aborted) {
         const job = queue[queued++] as RunJob;

@@ -39,7 +39,8 @@ export async function startSegmenter(ctx: ServiceContext, options: SegmenterServ
   await consumer.connect();
   await consumer.subscribe({ topic: ctx.topics.jobs, fromBeginning: true });
 
-  async function handleJob(job: JobRequested, where: Record<string, unknown>): Promise<void> {
+  /** Segments one job; false when stopping cut it short (its offset stays uncommitted and it is done again). */
+  async function handleJob(job: JobRequested, where: Record<string, unknown>): Promise<boolean> {
     const log = logger.child({ ...where, jobId: job.jobId, tenant: job.tenant });
     const started = Date.now();
     try {
@@ -66,8 +67,10 @@ export async function startSegmenter(ctx: ServiceContext, options: SegmenterServ
       );
       metrics.jobs.inc({ outcome: "segmented" });
       log.info({ ...result, ms: Date.now() - started }, "job segmented");
+      return true;
     } catch (err) {
-      if (stopping.signal.aborted) throw err;
+      // Stopping is not the job's failure, nor kafkajs's: leave the batch quietly.
+      if (stopping.signal.aborted) return false;
       const failure = describeSegmenterFailure(err);
       // Infrastructure (S3, Kafka, the registry) is waited for: the offset stays
       // uncommitted and the job is tried again. Media failures had their tries above.
@@ -85,6 +88,7 @@ export async function startSegmenter(ctx: ServiceContext, options: SegmenterServ
         producerId: ctx.instanceId,
         eventTime: Date.now(),
       });
+      return true;
     }
   }
 
@@ -100,7 +104,7 @@ export async function startSegmenter(ctx: ServiceContext, options: SegmenterServ
         } catch (err) {
           logger.error({ ...where, err: (err as Error).message }, "undecodable job event skipped");
         }
-        if (decoded?.type === "JobRequested") await handleJob(decoded.event, where);
+        if (decoded?.type === "JobRequested" && !(await handleJob(decoded.event, where))) break;
         resolveOffset(message.offset);
         await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() }]);
       }
