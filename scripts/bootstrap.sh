@@ -67,6 +67,6 @@ ensure_whisper_venv() {
 
 bootstrap_all() {
   ensure_apt && ensure_node && ensure_npm_deps || return 1
-  # Only the whisper engine needs it, and it retries on first use: not fatal here.
+  # The default engine (whisper) needs it, but it retries on first use: not fatal here.
   ensure_whisper_venv || log "the whisper engine's venv could not be built (see above); the whisper engine will try again on first use"
 }

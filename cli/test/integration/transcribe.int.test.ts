@@ -18,11 +18,13 @@ interface TranscriptJson {
   segments: { index: number; start: number; end: number; text: string }[];
 }
 
-// PocketSphinx on flite's slt voice measures about 12% WER on these texts when
-// run directly (see processors/asr engine tests). Segmenting near silence must
-// not cost much accuracy, so the pipeline gets the same bound as the engine
-// test's pooled bound.
-const MAX_WER = 0.2;
+// The default engine, whisper with the bundled tiny.en, measures 2.8% WER
+// pooled on flite's slt voice when run directly, 1.9% on the long text (see
+// processors/asr whisper tests). Segmenting near silence must not cost much
+// accuracy, so the pipeline gets the engine test's pooled bound; the samples
+// (flite too, one of them behind a video) get the same.
+const MAX_WER = 0.1;
+const MAX_WER_SAMPLES = 0.1;
 
 describe("lingostream transcribe", () => {
   let stack: StackContext;
@@ -84,7 +86,7 @@ describe("lingostream transcribe", () => {
       if (clip.id === LONG_TEXT.id) expect(transcript.segments.length).toBeGreaterThanOrEqual(4);
     }
     console.info(`pipeline WER ${(errors / refWords).toFixed(3)} over ${refWords} words`);
-    expect(errors / refWords).toBeLessThan(MAX_WER);
+    expect(errors / refWords).toBeLessThanOrEqual(MAX_WER);
   }, 600_000);
 
   it("exits non-zero and names the file when an input is not media", async () => {
@@ -103,7 +105,9 @@ describe("lingostream transcribe", () => {
     for (const name of ["weather-report", "library-notice"]) {
       const spoken = await readFile(new URL(`${name}.txt`, samples), "utf8");
       const transcript = JSON.parse(await readFile(join(out, `${name}.json`), "utf8")) as TranscriptJson;
-      expect(wordErrorRate(spoken, transcript.text).wer).toBeLessThan(0.35);
+      const wer = wordErrorRate(spoken, transcript.text).wer;
+      console.info(`${name}: WER ${wer.toFixed(3)}`);
+      expect(wer).toBeLessThanOrEqual(MAX_WER_SAMPLES);
     }
   }, 300_000);
 });

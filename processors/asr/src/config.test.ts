@@ -6,8 +6,11 @@ describe("whisper settings", () => {
   it("default to the bundled tiny.en, device auto, threads auto, the cached venv", () => {
     const config = loadConfig(asrSpec, {});
     expect(config).toMatchObject({ whisperModel: "tiny.en", whisperDevice: "auto", whisperThreads: "auto", whisperPython: undefined });
-    // Adding the engine does not change the default one.
-    expect(config.engine).toBe("pocketsphinx");
+  });
+
+  it("make whisper the engine for segments that name none, pocketsphinx still selectable", () => {
+    expect(loadConfig(asrSpec, {}).engine).toBe("whisper");
+    expect(loadConfig(asrSpec, { LINGOSTREAM_ASR_ENGINE: "pocketsphinx" }).engine).toBe("pocketsphinx");
   });
 
   it("take a model directory, a device, a thread count and a python", () => {
