@@ -1,5 +1,7 @@
 // One engine per in-flight slot and engine name: a PocketSphinx or whisper decoder
 // holds its model in memory and decodes one segment at a time, so slots are not shared.
+// The pool also says what memory a new decoder will take, for the memory check
+// before each segment, and gives decoders back under memory pressure.
 
 import type { AsrConfig, EngineName } from "./config.ts";
 import { ENGINE_NAMES, resolveSlots, resolveWhisperThreads } from "./config.ts";
@@ -14,12 +16,44 @@ export interface LeasedEngine {
   release(): void;
 }
 
+const MiB = 1024 * 1024;
+
+/**
+ * What one running decoder of each engine holds, bytes: an estimate the memory
+ * check adds to a segment that has to start one. whisper: the bundled tiny.en
+ * decoder (Python, CTranslate2, the model, Silero VAD) measured 290–430 MB RSS;
+ * a larger model set with LINGOSTREAM_WHISPER_MODEL holds more, which the
+ * check sees once it runs. pocketsphinx: ps-decoder with the en-us model
+ * measured about 100 MB. The others run no decoder in this process's reach.
+ */
+export const DECODER_MEMORY_BYTES: Readonly<Record<EngineName, number>> = {
+  whisper: 400 * MiB,
+  pocketsphinx: 130 * MiB,
+  "pocketsphinx-spawn": 130 * MiB,
+  openai: 0,
+  deterministic: 0,
+};
+
+/** Engines whose decoder is a process per segment: every segment starts one, idle or not. */
+const DECODER_PER_SEGMENT: ReadonlySet<string> = new Set<EngineName>(["pocketsphinx-spawn"]);
+
+export interface EnginePoolOptions {
+  /**
+   * Decoders the memory level allows now (default: no limit). An engine released
+   * while the pool holds more is closed rather than kept idle, so decoders freed
+   * after the level rose are given back too, not only those idle at the change.
+   */
+  limit?: () => number;
+}
+
 export class EnginePool {
   private readonly idle = new Map<EngineName, AsrEngine[]>();
   private readonly all: AsrEngine[] = [];
   private readonly factory: EngineFactory;
+  private readonly limit: () => number;
 
-  constructor(config: AsrConfig, factory?: EngineFactory) {
+  constructor(config: AsrConfig, factory?: EngineFactory, options: EnginePoolOptions = {}) {
+    this.limit = options.limit ?? (() => Number.POSITIVE_INFINITY);
     this.factory =
       factory ??
       ((name) =>
@@ -35,6 +69,19 @@ export class EnginePool {
         }));
   }
 
+  /**
+   * Memory the next acquire(name) brings, bytes: none when an idle engine of that
+   * name waits (its decoder is running already), else one decoder's estimate.
+   * Read it and call acquire() with no await between, so that two segments
+   * cannot both count on the same idle decoder.
+   */
+  decoderBytesToAcquire(name: string): number {
+    if (!(ENGINE_NAMES as readonly string[]).includes(name)) return 0;
+    const engineName = name as EngineName;
+    if (!DECODER_PER_SEGMENT.has(engineName) && (this.idle.get(engineName)?.length ?? 0) > 0) return 0;
+    return DECODER_MEMORY_BYTES[engineName];
+  }
+
   async acquire(requested: string): Promise<LeasedEngine> {
     if (!(ENGINE_NAMES as readonly string[]).includes(requested)) {
       throw new PipelineError("engine", `unknown engine "${requested}"; this worker has ${ENGINE_NAMES.join(", ")}`);
@@ -48,7 +95,13 @@ export class EnginePool {
       this.all.push(engine);
     }
     const leased = engine;
-    return { engine: leased, release: () => list.push(leased) };
+    return {
+      engine: leased,
+      release: () => {
+        list.push(leased);
+        if (this.all.length > this.limit()) void this.closeIdle(this.limit());
+      },
+    };
   }
 
   /** Engines waiting for work, across all names. */
@@ -58,15 +111,23 @@ export class EnginePool {
     return n;
   }
 
+  /** Engines held, in use or idle, across all names (each a decoder for the persistent engines). */
+  get size(): number {
+    return this.all.length;
+  }
+
   /**
-   * Memory cleanup: closes idle engines beyond `keep`, least recently used first
-   * (a PocketSphinx decoder holds its model). Engines in use are untouched; a
-   * closed slot is rebuilt by the next acquire. Returns how many were closed.
+   * Memory cleanup: closes idle engines, least recently used first, until at most
+   * `keep` engines are held in all (in use and idle), so `keep` is the slots the
+   * memory level allows. Closing ends the decoder process and its model's memory
+   * (300–430 MB for whisper). Engines in use are untouched; a closed slot is
+   * rebuilt by the next acquire. Returns how many were closed.
    */
   async closeIdle(keep = 0): Promise<number> {
-    let excess = Math.max(0, this.idleCount - keep);
+    let excess = Math.max(0, this.all.length - keep);
     const closing: AsrEngine[] = [];
     for (const list of this.idle.values()) {
+      if (excess === 0) break;
       // release() appends and acquire() pops, so the front holds the longest idle.
       const taken = list.splice(0, Math.min(excess, list.length));
       excess -= taken.length;

@@ -1,7 +1,7 @@
 export * from "./config.ts";
 export * from "./backpressure.ts";
 export * from "./processor.ts";
-export type { EngineFactory } from "./engine-pool.ts";
+export { DECODER_MEMORY_BYTES, type EngineFactory } from "./engine-pool.ts";
 export { classifyFailure } from "./failure-class.ts";
 export type { AsrEngine, AudioInput, EngineResult, EngineWord, TranscribeOptions } from "./engines/engine.ts";
 export { EngineError, isEngineError } from "./engines/errors.ts";

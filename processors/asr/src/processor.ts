@@ -58,7 +58,14 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
   const logger = ctx.logger.child({ component: "asr", instanceId: ctx.instanceId });
   const metrics = createAsrMetrics(ctx.metrics);
   const backpressure = options.backpressure ?? fullSpeed;
-  const engines = new EnginePool(config, options.engineFactory);
+  // Under memory pressure fewer slots may run (half at MODERATE, none from HIGH):
+  // a decoder freed beyond them is closed, not kept idle. At LOW, no limit.
+  const engines = new EnginePool(config, options.engineFactory, {
+    limit: () => {
+      const allowed = backpressure.maxInFlight(slots);
+      return allowed < slots ? allowed : Number.POSITIVE_INFINITY;
+    },
+  });
   const handles = options.handles ?? new HandleRegistry();
   // Room for every segment in flight at its largest, so acquiring never waits
   // while the in-flight limit holds; idle buffers are kept for reuse up to a quarter.
@@ -201,17 +208,22 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
       await produceFailure(null, message, partition, classified, 1);
       return;
     }
+    const engineName = segment.engine || config.engine;
     // The local check: the topic may be stale or slow, this process's own memory is not.
-    if (!backpressure.admit(segment.claimCheck.byteSize)) {
+    // A segment that must start a decoder (no idle one for its engine) brings the
+    // decoder's memory as well: about 400 MiB for whisper against 1 MiB for 30 s
+    // of audio. Nothing awaits between this and acquire() below, so concurrent
+    // segments cannot both count on the same idle decoder.
+    if (!backpressure.admit(segment.claimCheck.byteSize + engines.decoderBytesToAcquire(engineName))) {
       metrics.refused.inc();
       throw new NotAdmitted(segment.segmentId);
     }
-    const timer = metrics.latency.startTimer({ engine: segment.engine || config.engine });
+    const timer = metrics.latency.startTimer({ engine: engineName });
     metrics.inFlight.inc();
     inFlightNow++;
     let engine: LeasedEngine | undefined;
     try {
-      engine = await engines.acquire(segment.engine || config.engine);
+      engine = await engines.acquire(engineName);
       const outcome = await transcribeSegment(segment, engine.engine, {
         store: ctx.store,
         pool: audioPool,
@@ -335,7 +347,8 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
   await consumer.run({ eachBatch, eachBatchAutoResolve: false, autoCommit: false, partitionsConsumedConcurrently: slots });
 
   // Memory pressure: pause as the level rises rather than at the next batch;
-  // give back what can be rebuilt at MODERATE and everything idle at CRITICAL.
+  // give back what can be rebuilt at MODERATE (idle decoders beyond the slots the
+  // level allows; the pool closes those freed later) and everything idle at CRITICAL.
   const releaseIdle = async (keepEngines: number) => {
     const freedBytes = audioPool.drain();
     const closedEngines = await engines.closeIdle(keepEngines);
