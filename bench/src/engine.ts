@@ -1,30 +1,52 @@
-// engine: PocketSphinx real-time factor, its model load cost, and the
-// persistent decoder against a fresh decoder process per segment, on the same
-// speech: 30 s segments of a long clip and short clips of a few seconds.
+// engine: the ASR engines side by side on the same speech — whisper (tiny.en,
+// the default) against PocketSphinx: word error rate on flite speech with known
+// text and on recorded speech, CPU seconds per audio second, real-time factor
+// with one slot and with the default slots, model load, peak RSS per decoder;
+// and PocketSphinx's persistent decoder against a fresh process per segment.
 
-import { createEngine, type AsrEngine } from "@lingostream/asr";
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { availableCores, wordErrorRate } from "@lingostream/runtime";
+import { createEngine, DECODER_MEMORY_BYTES, resolveSlots, resolveWhisperThreads, type AsrEngine } from "@lingostream/asr";
 import { segmentMedia } from "@lingostream/segmenter";
 import { LONG_TEXT, SHORT_TEXTS, loadWavAudio } from "@lingostream/testkit";
 import { renderSpeech } from "./fixtures/media.ts";
+import { readProcCpuSeconds } from "./proc-cpu.ts";
+import { readProcMemory } from "./proc-memory.ts";
 import { ratio, type BenchContext, type Benchmark, type BenchmarkOutcome, type Row } from "./report.ts";
 
 export interface EngineBenchOptions {
-  /** 30 s segments of LONG_TEXT speech decoded by each engine. */
+  /** 30 s segments of LONG_TEXT speech decoded by each PocketSphinx engine (persistent vs a process per segment). */
   segments: number;
   /** Short clips (SHORT_TEXTS) decoded by each engine. */
   shortClips: number;
-  /** Fresh decoders started to time the model load. */
+  /** Fresh decoders started per engine to time the model load. */
   loads: number;
-  /** Decodes of each clip per engine; the fastest counts, as load from other processes only ever slows a run down. */
+  /** Decodes of each clip per PocketSphinx engine; the fastest counts, as load from other processes only ever slows a run down. */
   repeats: number;
+  /** Whether the engines compared also decode the whole of LONG_TEXT (cut into 30 s segments) for their word error rate. */
+  longText: boolean;
+  /** Recorded clips (LibriVox, from pocketsphinx-testdata) decoded by each engine; 0 for none. */
+  recordedClips: number;
 }
 
-export const ENGINE_FULL: EngineBenchOptions = { segments: 4, shortClips: 3, loads: 5, repeats: 2 };
-export const ENGINE_QUICK: EngineBenchOptions = { segments: 1, shortClips: 2, loads: 2, repeats: 1 };
+export const ENGINE_FULL: EngineBenchOptions = { segments: 4, shortClips: 3, loads: 5, repeats: 2, longText: true, recordedClips: 5 };
+export const ENGINE_QUICK: EngineBenchOptions = { segments: 1, shortClips: 2, loads: 2, repeats: 1, longText: false, recordedClips: 2 };
+
+/** Debian's pocketsphinx-testdata: LibriVox readings with their transcripts (BSD-2 per the package's copyright file). */
+const LIBRIVOX = "/usr/share/pocketsphinx/test/data/librivox";
+
+/** The engines compared: whisper with the bundled tiny.en (the default) and PocketSphinx with Debian's en-us model. */
+const COMPARED = [
+  { name: "whisper", label: "whisper tiny.en" },
+  { name: "pocketsphinx", label: "PocketSphinx" },
+] as const;
+type ComparedName = (typeof COMPARED)[number]["name"];
 
 export const engineBenchmark: Benchmark = {
   name: "engine",
-  title: "PocketSphinx real-time factor, model load, persistent decoder vs a process per segment",
+  title: "ASR engines side by side (whisper tiny.en, PocketSphinx): WER, CPU per audio second, real-time factor, model load, decoder RSS; PocketSphinx persistent vs a process per segment",
   run: (ctx) => runEngineBench(ctx, ctx.quick ? ENGINE_QUICK : ENGINE_FULL),
 };
 
@@ -33,36 +55,245 @@ interface Clip {
   seconds: number;
 }
 
-interface Startable {
+/** A piece of audio the compared engines decode; pieces with the same reference are joined before scoring. */
+interface Piece extends Clip {
+  set: "flite" | "recorded";
+  reference: string;
+  /** Order within its reference. */
+  part: number;
+}
+
+/** A started persistent decoder, as WhisperEngine and PocketSphinxEngine are. */
+interface Decoder extends AsrEngine {
   start(): Promise<number>;
+  readonly pid: number | undefined;
+}
+
+interface Pooled {
+  wer: number;
+  refWords: number;
+  errors: number;
+}
+
+interface SlotRun {
+  slots: number;
+  audioSeconds: number;
+  wallSeconds: number;
+  /** Decoder processes' CPU time (user + system) over the run. */
+  cpuSeconds: number;
+  /** Largest VmHWM among the run's decoders. */
+  peakRssBytes: number;
+}
+
+interface EngineFigures {
+  loadMs: number;
+  reportedLoadMs: number;
+  oneSlot: SlotRun;
+  autoSlots: SlotRun;
+  wer: Partial<Record<Piece["set"], Pooled>>;
 }
 
 export async function runEngineBench(ctx: BenchContext, options: EngineBenchOptions): Promise<BenchmarkOutcome> {
   const speech = await renderSpeech(ctx.cacheDir, "engine-long", LONG_TEXT.text);
-  const long: Clip[] = [];
-  for await (const s of segmentMedia(speech.path)) {
-    if (long.length >= options.segments) break;
-    long.push({ pcm: s.pcm, seconds: s.endSeconds - s.startSeconds });
-  }
-  const short: Clip[] = [];
+  const longAll: Clip[] = [];
+  for await (const s of segmentMedia(speech.path)) longAll.push({ pcm: s.pcm, seconds: s.endSeconds - s.startSeconds });
+  const long = longAll.slice(0, options.segments);
+  const short: (Clip & { text: string })[] = [];
   for (const text of SHORT_TEXTS.slice(0, options.shortClips)) {
     const rendered = await renderSpeech(ctx.cacheDir, `engine-${text.id}`, text.text);
-    short.push({ pcm: (await loadWavAudio(rendered.path)).pcm, seconds: rendered.durationSeconds });
+    short.push({ pcm: (await loadWavAudio(rendered.path)).pcm, seconds: rendered.durationSeconds, text: text.text });
   }
 
+  const pieces: Piece[] = short.map((c) => ({ ...c, set: "flite", reference: c.text, part: 0 }));
+  if (options.longText) pieces.push(...longAll.map((c, part) => ({ ...c, set: "flite" as const, reference: LONG_TEXT.text, part })));
+  const recorded = options.recordedClips > 0 && existsSync(join(LIBRIVOX, "transcription")) ? (await recordedSpeech()).slice(0, options.recordedClips) : [];
+  for (const clip of recorded) {
+    const input = await loadWavAudio(clip.path);
+    pieces.push({ pcm: input.pcm, seconds: input.pcm.length / 32_000, set: "recorded", reference: clip.text, part: 0 });
+  }
+  const autoSlots = resolveSlots("auto");
+  const cores = availableCores();
+
+  const figures = {} as Record<ComparedName, EngineFigures>;
+  const loadRuns: Record<string, { reportedMs: number; wallMs: number }[]> = {};
+  for (const { name, label } of COMPARED) {
+    const loads = await timeLoads(name, options.loads);
+    loadRuns[name] = loads;
+    const loadMs = median(loads.map((l) => l.wallMs));
+    const reportedLoadMs = median(loads.map((l) => l.reportedMs));
+    ctx.log(`${label}: model load ${loadMs.toFixed(0)} ms wall (decoder reports ${reportedLoadMs.toFixed(0)} ms)`);
+    const one = await decodeWithSlots(name, pieces, 1, 1);
+    ctx.log(`${label}, 1 slot: ${one.run.audioSeconds.toFixed(1)} s of audio in ${one.run.wallSeconds.toFixed(1)} s, ${one.run.cpuSeconds.toFixed(1)} CPU s, peak RSS ${(one.run.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
+    const auto = await decodeWithSlots(name, pieces, autoSlots, resolveWhisperThreads("auto", autoSlots, cores));
+    ctx.log(`${label}, ${autoSlots} slots: ${auto.run.wallSeconds.toFixed(1)} s wall, ${auto.run.cpuSeconds.toFixed(1)} CPU s`);
+    const wer: EngineFigures["wer"] = {};
+    for (const set of ["flite", "recorded"] as const) {
+      const scored = score(one.texts, pieces, set);
+      if (scored) {
+        wer[set] = scored;
+        ctx.log(`${label}: WER on ${set} speech ${scored.wer.toFixed(3)} (${scored.errors} of ${scored.refWords} words)`);
+      }
+    }
+    figures[name] = { loadMs, reportedLoadMs, oneSlot: one.run, autoSlots: auto.run, wer };
+  }
+
+  const spawnRuns = await persistentVersusSpawn(ctx, long, short, options.repeats);
+
+  const w = figures.whisper;
+  const p = figures.pocketsphinx;
+  const vs = (what: string, unit: string, pick: (f: EngineFigures) => number): Row => ({
+    what: `${what}, whisper tiny.en vs PocketSphinx`,
+    baseline: { label: "PocketSphinx", value: pick(p), unit },
+    subject: { label: "whisper", value: pick(w), unit },
+    ratio: ratio(pick(w), pick(p)),
+  });
+  const rows: Row[] = [];
+  for (const [set, what] of [
+    ["flite", `word error rate, flite speech (${options.shortClips} short texts${options.longText ? " and the long one cut into 30 s segments" : ""})`],
+    ["recorded", `word error rate, recorded speech (${recorded.length} LibriVox clips)`],
+  ] as const) {
+    const ws = w.wer[set];
+    const ps = p.wer[set];
+    if (!ws || !ps) continue;
+    rows.push({
+      what: `${what}, ${ws.refWords} words, whisper tiny.en vs PocketSphinx`,
+      baseline: { label: "PocketSphinx", value: ps.wer, unit: "ratio" },
+      subject: { label: "whisper", value: ws.wer, unit: "ratio" },
+      delta: ws.wer - ps.wer,
+    });
+  }
+  if (recorded.length === 0) {
+    rows.push({
+      what: `word error rate, recorded speech: not measured, ${LIBRIVOX} absent (Debian package pocketsphinx-testdata)`,
+      subject: { label: "recorded speech", value: Number.NaN, unit: "ratio" },
+    });
+  }
+  rows.push(
+    vs("decoder CPU seconds per audio second (one slot, one thread)", "s/s", (f) => f.oneSlot.cpuSeconds / f.oneSlot.audioSeconds),
+    vs("wall real-time factor, one slot (one decoder, one thread)", "x", (f) => f.oneSlot.wallSeconds / f.oneSlot.audioSeconds),
+    vs(`wall real-time factor, ${autoSlots} slots (the default on ${cores} cores; wall time over all the audio)`, "x", (f) => f.autoSlots.wallSeconds / f.autoSlots.audioSeconds),
+    vs("model load, median wall time of a decoder start", "ms", (f) => f.loadMs),
+    vs("peak RSS per decoder (VmHWM, largest decoder of both runs)", "B", (f) => Math.max(f.oneSlot.peakRssBytes, f.autoSlots.peakRssBytes)),
+  );
+  for (const { name, label } of COMPARED) {
+    const peak = Math.max(figures[name].oneSlot.peakRssBytes, figures[name].autoSlots.peakRssBytes);
+    rows.push({
+      what: `${label}: peak RSS per decoder vs the estimate the ASR memory check admits for a new decoder`,
+      baseline: { label: "estimate", value: DECODER_MEMORY_BYTES[name], unit: "B" },
+      subject: { label: "measured", value: peak, unit: "B" },
+      ratio: ratio(peak, DECODER_MEMORY_BYTES[name]),
+    });
+  }
+  rows.push({
+    what: "whisper base: not measured, the model is not installed (only the bundled tiny.en is; a CTranslate2 model directory in LINGOSTREAM_WHISPER_MODEL would run the same way)",
+    subject: { label: "whisper base", value: Number.NaN, unit: "x" },
+  });
+  for (const [name, r] of Object.entries(spawnRuns)) {
+    rows.push({
+      what: `PocketSphinx real-time factor on ${name}, persistent decoder vs a process per segment`,
+      baseline: { label: "process per segment", value: r.spawn / r.audio, unit: "x" },
+      subject: { label: "persistent", value: r.persistent / r.audio, unit: "x" },
+      ratio: ratio(r.persistent, r.spawn),
+    });
+  }
+
+  const fliteSeconds = pieces.filter((x) => x.set === "flite").reduce((sum, x) => sum + x.seconds, 0);
+  const recordedSeconds = pieces.filter((x) => x.set === "recorded").reduce((sum, x) => sum + x.seconds, 0);
+  const notes = [
+    `Audio, the same for both engines: ${fliteSeconds.toFixed(1)} s of flite speech (voice slt) of testkit's texts${options.longText ? `, LONG_TEXT cut into ${longAll.length} segments by segmentMedia` : ""}; ${recorded.length > 0 ? `${recordedSeconds.toFixed(1)} s of recorded speech, ${recorded.length} LibriVox readings from ${LIBRIVOX} with the package's transcripts` : "no recorded speech (pocketsphinx-testdata not installed)"}. Word error rate pools errors over the words of a set; the long text's segments are joined before scoring.`,
+    `Each engine decodes every piece once with one slot (one started decoder; whisper with one CTranslate2 thread, i.e. the engine alone on one core) and once with ${autoSlots} slots (${autoSlots} started decoders pulling from one queue, whisper with ${resolveWhisperThreads("auto", autoSlots, cores)} thread(s) each as LINGOSTREAM_WHISPER_THREADS=auto gives). Real-time factor = wall time / audio seconds (lower is faster); CPU seconds = user + system time of the decoder processes from /proc/<pid>/stat over the decoding. Decoders are started (model loaded) before timing; their load is timed separately on ${options.loads} fresh decoders (spawn + imports + model).`,
+    `Peak RSS is the decoder process's VmHWM. The estimates the ASR processor's memory check admits for a decoder it has to start: whisper ${(DECODER_MEMORY_BYTES.whisper / 2 ** 20).toFixed(0)} MiB, PocketSphinx ${(DECODER_MEMORY_BYTES.pocketsphinx / 2 ** 20).toFixed(0)} MiB.`,
+    `Persistent vs a process per segment (PocketSphinx only): the first ${long.length} 30 s segments of LONG_TEXT and the short clips; the persistent engine is started before timing, the per-segment engine pays spawn + model load on every call. Engines alternate clip by clip; each clip is decoded ${options.repeats} time(s) per engine and the fastest counts (other processes' load only ever slows a decode down).`,
+  ];
+  return { rows, notes, details: { options, autoSlots, cores, loads: loadRuns, figures, spawnRuns } };
+}
+
+async function timeLoads(name: ComparedName, count: number): Promise<{ reportedMs: number; wallMs: number }[]> {
   const loads: { reportedMs: number; wallMs: number }[] = [];
-  for (let i = 0; i < options.loads; i++) {
-    const engine = createEngine("pocketsphinx");
-    const t = performance.now();
-    const reportedMs = await (engine as unknown as Startable).start();
-    loads.push({ reportedMs, wallMs: performance.now() - t });
-    await engine.close();
+  for (let i = 0; i < count; i++) {
+    const engine = newDecoder(name, 1);
+    try {
+      const t = performance.now();
+      const reportedMs = await engine.start();
+      loads.push({ reportedMs, wallMs: performance.now() - t });
+    } finally {
+      await engine.close();
+    }
   }
-  const loadMs = median(loads.map((l) => l.wallMs));
-  ctx.log(`model load: ${loadMs.toFixed(0)} ms wall (spawn + load; decoder reports ${median(loads.map((l) => l.reportedMs)).toFixed(0)} ms)`);
+  return loads;
+}
 
-  const persistent = createEngine("pocketsphinx");
-  await (persistent as unknown as Startable).start();
+function newDecoder(name: ComparedName, threads: number): Decoder {
+  return createEngine(name, { whisper: { threads } }) as unknown as Decoder;
+}
+
+/** Every piece decoded by `slots` started decoders pulling from one queue. */
+async function decodeWithSlots(name: ComparedName, pieces: readonly Piece[], slots: number, threads: number): Promise<{ run: SlotRun; texts: string[] }> {
+  const decoders = Array.from({ length: slots }, () => newDecoder(name, threads));
+  const texts: string[] = new Array(pieces.length).fill("");
+  try {
+    await Promise.all(decoders.map((d) => d.start()));
+    const pids = decoders.map((d) => d.pid).filter((pid): pid is number => pid !== undefined);
+    const cpu = async () => (await Promise.all(pids.map(readProcCpuSeconds))).reduce<number>((sum, s) => sum + (s ?? 0), 0);
+    const cpuBefore = await cpu();
+    let next = 0;
+    const started = performance.now();
+    await Promise.all(
+      decoders.map(async (decoder) => {
+        while (next < pieces.length) {
+          const i = next++;
+          texts[i] = (await decoder.transcribe({ pcm: pieces[i]!.pcm, sampleRate: 16_000 }, { language: "en" })).text;
+        }
+      }),
+    );
+    const wallSeconds = (performance.now() - started) / 1000;
+    const cpuSeconds = (await cpu()) - cpuBefore;
+    const peakRssBytes = Math.max(0, ...(await Promise.all(pids.map(readProcMemory))).map((m) => m?.hwmBytes ?? 0));
+    const audioSeconds = pieces.reduce((sum, x) => sum + x.seconds, 0);
+    return { run: { slots, audioSeconds, wallSeconds, cpuSeconds, peakRssBytes }, texts };
+  } finally {
+    await Promise.allSettled(decoders.map((d) => d.close()));
+  }
+}
+
+/** Pooled word error rate of one set: hypotheses joined per reference, in order. */
+function score(texts: readonly string[], pieces: readonly Piece[], set: Piece["set"]): Pooled | undefined {
+  const byReference = new Map<string, { part: number; text: string }[]>();
+  pieces.forEach((piece, i) => {
+    if (piece.set !== set) return;
+    const parts = byReference.get(piece.reference) ?? [];
+    parts.push({ part: piece.part, text: texts[i] ?? "" });
+    byReference.set(piece.reference, parts);
+  });
+  if (byReference.size === 0) return undefined;
+  let refWords = 0;
+  let errors = 0;
+  for (const [reference, parts] of byReference) {
+    const hypothesis = parts
+      .sort((a, b) => a.part - b.part)
+      .map((x) => x.text)
+      .join(" ");
+    const w = wordErrorRate(reference, hypothesis);
+    refWords += w.refWords;
+    errors += w.substitutions + w.deletions + w.insertions;
+  }
+  return { wer: errors / refWords, refWords, errors };
+}
+
+/** The LibriVox clips and their references ("<s> words </s> (id)" per line). */
+async function recordedSpeech(): Promise<{ id: string; text: string; path: string }[]> {
+  return (await readFile(join(LIBRIVOX, "transcription"), "utf8"))
+    .split("\n")
+    .map((line) => /^<s>(.*)<\/s>\s*\(([^)]+)\)/.exec(line.trim()))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ id: m[2]!, text: m[1]!.trim(), path: join(LIBRIVOX, `${m[2]}.wav`) }))
+    .filter((clip) => existsSync(clip.path));
+}
+
+/** PocketSphinx's persistent decoder against a fresh decoder process per segment, on 30 s segments and short clips. */
+async function persistentVersusSpawn(ctx: BenchContext, long: readonly Clip[], short: readonly Clip[], repeats: number) {
+  const persistent = newDecoder("pocketsphinx", 1);
+  await persistent.start();
   const spawn = createEngine("pocketsphinx-spawn");
   const runs: Record<string, { persistent: number; spawn: number; audio: number }> = {};
   try {
@@ -76,7 +307,7 @@ export async function runEngineBench(ctx: BenchContext, options: EngineBenchOpti
       for (const clip of clips) {
         const pt: number[] = [];
         const st: number[] = [];
-        for (let i = 0; i < options.repeats; i++) {
+        for (let i = 0; i < repeats; i++) {
           pt.push(await timed(persistent, clip));
           st.push(await timed(spawn, clip));
         }
@@ -84,28 +315,13 @@ export async function runEngineBench(ctx: BenchContext, options: EngineBenchOpti
         s += Math.min(...st);
       }
       runs[name] = { persistent: p, spawn: s, audio };
-      ctx.log(`${name} (${audio.toFixed(1)} s of audio): persistent RTF ${(p / audio).toFixed(3)}, process per segment RTF ${(s / audio).toFixed(3)}`);
+      ctx.log(`PocketSphinx ${name} (${audio.toFixed(1)} s of audio): persistent RTF ${(p / audio).toFixed(3)}, process per segment RTF ${(s / audio).toFixed(3)}`);
     }
   } finally {
     await persistent.close();
     await spawn.close();
   }
-
-  const rows: Row[] = [];
-  for (const [name, r] of Object.entries(runs)) {
-    rows.push({
-      what: `real-time factor on ${name}, persistent decoder vs a process per segment`,
-      baseline: { label: "process per segment", value: r.spawn / r.audio, unit: "x" },
-      subject: { label: "persistent", value: r.persistent / r.audio, unit: "x" },
-      ratio: ratio(r.persistent, r.spawn),
-    });
-  }
-  rows.push({ what: "model load (spawn ps-decoder, load en-us model), median wall time", subject: { label: "persistent decoder start", value: loadMs, unit: "ms" } });
-  const notes = [
-    `Real-time factor = decoding time / audio duration (lower is faster; 0.14 means a minute of audio in 8.4 s), per worker, one segment at a time. Speech is flite (voice slt) of testkit's texts; 30 s segments are the first ${long.length} cuts of LONG_TEXT by segmentMedia.`,
-    `The persistent engine is started (model loaded) before timing; the per-segment engine pays spawn + model load on every call, which is the difference. Engines alternate clip by clip; each clip is decoded ${options.repeats} time(s) per engine and the fastest counts (other processes' load only ever slows a decode down).`,
-  ];
-  return { rows, notes, details: { options, loads, runs } };
+  return runs;
 }
 
 async function timed(engine: AsrEngine, clip: Clip): Promise<number> {

@@ -1,12 +1,13 @@
 // overhead: the whole pipeline (segmenter → ASR → sink → transcripts, workers
 // in-process as `lingostream transcribe` runs them) against a direct loop that
-// calls the PocketSphinx engine on the same segments; and the word error rate
-// of the pipeline against the engine run on the whole clip at once.
+// calls the engine on the same segments; and the word error rate of the
+// pipeline against the engine run on the whole clip at once. For whisper (the
+// default engine) and PocketSphinx in turn, on the same speech.
 
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { createEngine } from "@lingostream/asr";
+import { createEngine, resolveWhisperThreads, type AsrEngine } from "@lingostream/asr";
 import { segmentMedia } from "@lingostream/segmenter";
 import { wordErrorRate } from "@lingostream/runtime";
 import { LONG_TEXT, createStackContext, loadWavAudio } from "@lingostream/testkit";
@@ -17,13 +18,19 @@ import { metricTotal } from "./fixtures/metrics.ts";
 import { loadAverage } from "./machine.ts";
 import { ratio, type BenchContext, type Benchmark, type BenchmarkOutcome, type PipelineHooks, type Row } from "./report.ts";
 
+/** The engines measured, the default first. */
+export const OVERHEAD_ENGINES = ["whisper", "pocketsphinx"] as const;
+export type OverheadEngine = (typeof OVERHEAD_ENGINES)[number];
+const ENGINE_LABELS: Record<OverheadEngine, string> = { whisper: "whisper tiny.en", pocketsphinx: "PocketSphinx" };
+
 export interface OverheadOptions {
   /** How many times LONG_TEXT is spoken (about 151 s each), or a share of it below 1. */
   repeats: number;
+  engines: readonly OverheadEngine[];
 }
 
-export const OVERHEAD_FULL: OverheadOptions = { repeats: 2 };
-export const OVERHEAD_QUICK: OverheadOptions = { repeats: 0.3 };
+export const OVERHEAD_FULL: OverheadOptions = { repeats: 2, engines: OVERHEAD_ENGINES };
+export const OVERHEAD_QUICK: OverheadOptions = { repeats: 0.3, engines: ["whisper"] };
 
 const ONE_PROCESSOR_GOAL = 1.1;
 const TWO_PROCESSORS_GOAL = 1.0;
@@ -48,11 +55,20 @@ interface DirectLoop {
   load: number[];
 }
 
+/**
+ * The engine as the pipeline's processor builds it with one slot: whisper then
+ * gets every core's thread (LINGOSTREAM_WHISPER_THREADS=auto), so the direct
+ * loop does too.
+ */
+function directEngine(name: OverheadEngine): AsrEngine {
+  return createEngine(name, { whisper: { threads: resolveWhisperThreads("auto", 1) } });
+}
+
 /** The baseline: a fresh persistent engine (it pays the model load, as the pipeline's processor does) over the cut segments. */
-async function runDirectLoop(segments: readonly Buffer[], text: string): Promise<DirectLoop> {
+async function runDirectLoop(name: OverheadEngine, segments: readonly Buffer[], text: string): Promise<DirectLoop> {
   const before = loadAverage()[0] ?? 0;
   const started = performance.now();
-  const engine = createEngine("pocketsphinx");
+  const engine = directEngine(name);
   const texts: string[] = [];
   try {
     for (const pcm of segments) texts.push((await engine.transcribe({ pcm, sampleRate: 16_000 }, { language: "en" })).text);
@@ -87,33 +103,62 @@ export async function runOverhead(ctx: BenchContext, options: OverheadOptions): 
   const speech = await renderSpeech(ctx.cacheDir, `overhead-${Math.round(options.repeats * 100)}`, text);
   ctx.log(`speech: ${speech.durationSeconds.toFixed(1)} s of flite`);
 
-  let t = performance.now();
+  const t = performance.now();
   const segments: Buffer[] = [];
   for await (const s of segmentMedia(speech.path)) segments.push(s.pcm);
   const segmentingSeconds = (performance.now() - t) / 1000;
   ctx.log(`${segments.length} segments (segmenting alone: ${segmentingSeconds.toFixed(2)} s)`);
 
+  const rows: Row[] = [];
+  const phases: string[] = [];
+  const runs: Record<string, unknown> = {};
+  for (const name of options.engines) {
+    const measured = await measureEngine(ctx, hooks, name, speech.path, segments, text);
+    rows.push(...measured.rows);
+    phases.push(measured.phases);
+    runs[name] = measured.details;
+  }
+  const notes = [
+    `Input: ${speech.durationSeconds.toFixed(1)} s of flite speech (voice slt) of testkit's LONG_TEXT${options.repeats >= 1 ? ` x${Math.round(options.repeats)}` : " (first sentences)"}, cut into ${segments.length} segments by segmentMedia with the pipeline's defaults (cutting took ${segmentingSeconds.toFixed(2)} s more than the direct loops, which get the segments already cut). Engines in turn: ${options.engines.map((e) => ENGINE_LABELS[e]).join(", ")}, each through the same sequence.`,
+    `Pipeline: every worker role started in this process on isolated topics (createStackContext) before timing, default configuration but for the engine. "transcribe" is the wall time of the \`transcribe\` call: it also joins a consumer group to watch the job (Kafka's 3 s initial rebalance delay), uploads the file to S3 (as in cluster mode) and writes the outputs. "JobRequested → JobCompleted" is the pipeline's own span, from the events' times; it still includes the sink's flush interval (1 s by default) at the tail, which "→ last SegmentTranscribed" leaves out (every segment transcribed and durable in Kafka, the work the direct loop does). Two slots = LINGOSTREAM_ASR_MAX_IN_FLIGHT=2 (two decoders) on segments spread over 2 partitions; whisper decoders get LINGOSTREAM_WHISPER_THREADS=auto, all the cores' threads with one slot and one thread each with two on 2 cores.`,
+    `Direct loop: a fresh persistent engine (model load included, as in the pipeline; whisper with the threads one slot gives it) over the same segments. It ran before, between and after the two pipeline runs, and each pipeline run is compared with the mean of the two around it; their spread shows how much the shared machine's load moved.`,
+    `Processor busy time = the sum of lingostream_asr_segment_duration_seconds (fetch, verify, decode, produce per segment) in the pipeline's own registry: measured in the same run as the pipeline's span, so the ratio of the two is not moved by load from other processes.`,
+    ...phases,
+  ];
+  return { rows, notes, details: { options, speechSeconds: speech.durationSeconds, segments: segments.length, segmentingSeconds, runs } };
+}
+
+/** One engine through the sequence: the whole clip, then direct loop, pipeline with 1 slot, direct loop, pipeline with 2 slots, direct loop. */
+async function measureEngine(
+  ctx: BenchContext,
+  hooks: PipelineHooks,
+  name: OverheadEngine,
+  media: string,
+  segments: readonly Buffer[],
+  text: string,
+): Promise<{ rows: Row[]; phases: string; details: unknown }> {
+  const label = ENGINE_LABELS[name];
   // The engine on the whole clip: the accuracy reference segmenting must not fall behind.
-  const wholeEngine = createEngine("pocketsphinx");
-  t = performance.now();
-  const whole = await wholeEngine.transcribe(await loadWavAudio(speech.path), { language: "en" }).finally(() => wholeEngine.close());
+  const wholeEngine = directEngine(name);
+  const t = performance.now();
+  const whole = await wholeEngine.transcribe(await loadWavAudio(media), { language: "en" }).finally(() => wholeEngine.close());
   const wholeSeconds = (performance.now() - t) / 1000;
   const wholeWer = wordErrorRate(text, whole.text).wer;
-  ctx.log(`engine on the whole clip: ${wholeSeconds.toFixed(1)} s, WER ${wholeWer.toFixed(3)}`);
+  ctx.log(`${label} on the whole clip: ${wholeSeconds.toFixed(1)} s, WER ${wholeWer.toFixed(3)}`);
 
   // The machine is shared and its load drifts over minutes, so each pipeline run
   // is bracketed by direct loops and compared with their mean.
   const loops: DirectLoop[] = [];
   const directLoop = async () => {
-    const loop = await runDirectLoop(segments, text);
+    const loop = await runDirectLoop(name, segments, text);
     loops.push(loop);
-    ctx.log(`direct loop over the segments: ${loop.seconds.toFixed(1)} s, WER ${loop.wer.toFixed(3)} (load ${loop.load.join(" → ")})`);
+    ctx.log(`${label} direct loop over the segments: ${loop.seconds.toFixed(1)} s, WER ${loop.wer.toFixed(3)} (load ${loop.load.join(" → ")})`);
     return loop;
   };
   const loopA = await directLoop();
-  const one = await runPipeline(ctx, hooks, speech.path, text, 1);
+  const one = await runPipeline(ctx, hooks, name, media, text, 1);
   const loopB = await directLoop();
-  const two = await runPipeline(ctx, hooks, speech.path, text, 2);
+  const two = await runPipeline(ctx, hooks, name, media, text, 2);
   const loopC = await directLoop();
   const loopWer = loopA.wer;
 
@@ -130,7 +175,7 @@ export async function runOverhead(ctx: BenchContext, options: OverheadOptions): 
     const pipe = ratio(run.pipelineSeconds, loopSeconds);
     rows.push(
       {
-        what: `wall time of \`transcribe\` (${slots}) vs direct engine loop`,
+        what: `${label}: wall time of \`transcribe\` (${slots}) vs direct engine loop`,
         baseline,
         subject: { label: "transcribe", value: run.seconds, unit: "s" },
         ratio: wall,
@@ -138,7 +183,7 @@ export async function runOverhead(ctx: BenchContext, options: OverheadOptions): 
         met: meets(wall),
       },
       {
-        what: `JobRequested → JobCompleted (${slots}) vs direct engine loop`,
+        what: `${label}: JobRequested → JobCompleted (${slots}) vs direct engine loop`,
         baseline,
         subject: { label: "pipeline", value: run.pipelineSeconds, unit: "s" },
         ratio: pipe,
@@ -146,7 +191,7 @@ export async function runOverhead(ctx: BenchContext, options: OverheadOptions): 
         met: meets(pipe),
       },
       {
-        what: `JobRequested → last SegmentTranscribed (${slots}) vs direct engine loop`,
+        what: `${label}: JobRequested → last SegmentTranscribed (${slots}) vs direct engine loop`,
         baseline,
         subject: { label: "pipeline", value: run.transcribedSeconds, unit: "s" },
         ratio: ratio(run.transcribedSeconds, loopSeconds),
@@ -154,17 +199,17 @@ export async function runOverhead(ctx: BenchContext, options: OverheadOptions): 
     );
     if (run.inFlight === 1) {
       rows.push({
-        what: "JobRequested → JobCompleted vs the processor's own busy time in that run (fetch, decode, produce; same load)",
+        what: `${label}: JobRequested → JobCompleted vs the processor's own busy time in that run (fetch, decode, produce; same load)`,
         baseline: { label: "processor busy", value: run.busySeconds, unit: "s" },
         subject: { label: "pipeline", value: run.pipelineSeconds, unit: "s" },
         ratio: ratio(run.pipelineSeconds, run.busySeconds),
       });
     }
   }
-  for (const [label, run] of [["1 in flight", one], ["2 in flight", two]] as const) {
+  for (const [slots, run] of [["1 in flight", one], ["2 in flight", two]] as const) {
     const delta = run.wer - wholeWer;
     rows.push({
-      what: `WER, pipeline (${label}) vs engine on the whole clip`,
+      what: `${label}: WER, pipeline (${slots}) vs engine on the whole clip`,
       baseline: { label: "whole clip", value: wholeWer, unit: "ratio" },
       subject: { label: "pipeline", value: run.wer, unit: "ratio" },
       delta,
@@ -173,37 +218,27 @@ export async function runOverhead(ctx: BenchContext, options: OverheadOptions): 
     });
   }
   rows.push({
-    what: "WER, direct loop over the segments vs engine on the whole clip",
+    what: `${label}: WER, direct loop over the segments vs engine on the whole clip`,
     baseline: { label: "whole clip", value: wholeWer, unit: "ratio" },
     subject: { label: "direct loop", value: loopWer, unit: "ratio" },
     delta: loopWer - wholeWer,
   });
-  const notes = [
-    `Input: ${speech.durationSeconds.toFixed(1)} s of flite speech (voice slt) of testkit's LONG_TEXT${options.repeats >= 1 ? ` x${Math.round(options.repeats)}` : " (first sentences)"}, cut into ${segments.length} segments by segmentMedia with the pipeline's defaults.`,
-    `Pipeline: every worker role started in this process on isolated topics (createStackContext) before timing, default configuration. "transcribe" is the wall time of the \`transcribe\` call: it also joins a consumer group to watch the job (Kafka's 3 s initial rebalance delay), uploads the file to S3 (as in cluster mode) and writes the outputs. "JobRequested → JobCompleted" is the pipeline's own span, from the events' times; it still includes the sink's flush interval (5 s by default) at the tail, which "→ last SegmentTranscribed" leaves out (every segment transcribed and durable in Kafka, the work the direct loop does). Two slots = LINGOSTREAM_ASR_MAX_IN_FLIGHT=2 (two PocketSphinx decoders) on segments spread over 2 partitions.`,
-    `Direct loop: a fresh persistent PocketSphinx engine (model load included, as in the pipeline) over the same segments already cut; cutting took ${segmentingSeconds.toFixed(2)} s more. It ran before, between and after the two pipeline runs (${loops.map((l) => `${l.seconds.toFixed(1)} s`).join(", ")}), and each pipeline run is compared with the mean of the two around it; their spread shows how much the shared machine's load moved. Engine on the whole clip: ${wholeSeconds.toFixed(1)} s.`,
-    `Processor busy time = the sum of lingostream_asr_segment_duration_seconds (fetch, verify, decode, produce per segment) in the pipeline's own registry: measured in the same run as the pipeline's span, so the ratio of the two is not moved by load from other processes.`,
-    `1-minute load average around each phase (2 cores): ${[
-      ["loop A", loopA.load],
-      ["pipeline 1", one.load],
-      ["loop B", loopB.load],
-      ["pipeline 2", two.load],
-      ["loop C", loopC.load],
-    ]
-      .map(([name, load]) => `${name} ${(load as number[]).join(" → ")}`)
-      .join("; ")}.`,
-  ];
-  return {
-    rows,
-    notes,
-    details: { options, speechSeconds: speech.durationSeconds, segments: segments.length, segmentingSeconds, wholeSeconds, wholeWer, loops, pipeline: { one, two } },
-  };
+  const phases = `${label}: engine on the whole clip ${wholeSeconds.toFixed(1)} s; direct loops ${loops.map((l) => `${l.seconds.toFixed(1)} s`).join(", ")}; 1-minute load average around each phase (2 cores): ${[
+    ["loop A", loopA.load],
+    ["pipeline 1", one.load],
+    ["loop B", loopB.load],
+    ["pipeline 2", two.load],
+    ["loop C", loopC.load],
+  ]
+    .map(([phase, load]) => `${phase} ${(load as number[]).join(" → ")}`)
+    .join("; ")}.`;
+  return { rows, phases, details: { wholeSeconds, wholeWer, loops, pipeline: { one, two } } };
 }
 
-async function runPipeline(ctx: BenchContext, hooks: PipelineHooks, media: string, text: string, inFlight: number): Promise<PipelineRun> {
-  const stack = await createStackContext(`bench-overhead-${inFlight}`, {
+async function runPipeline(ctx: BenchContext, hooks: PipelineHooks, engine: OverheadEngine, media: string, text: string, inFlight: number): Promise<PipelineRun> {
+  const stack = await createStackContext(`bench-overhead-${engine}-${inFlight}`, {
     partitions: 2,
-    env: { LINGOSTREAM_ASR_MAX_IN_FLIGHT: String(inFlight), LINGOSTREAM_ASR_ENGINE: "pocketsphinx" },
+    env: { LINGOSTREAM_ASR_MAX_IN_FLIGHT: String(inFlight), LINGOSTREAM_ASR_ENGINE: engine },
   });
   const tenant = `bench${randomBytes(3).toString("hex")}`;
   const out = await mkdtemp(join(ctx.cacheDir, "overhead-out-"));
@@ -213,7 +248,7 @@ async function runPipeline(ctx: BenchContext, hooks: PipelineHooks, media: strin
     const started = performance.now();
     const exitCode = await hooks.transcribe(
       [media],
-      { out, language: "en", engine: "pocketsphinx", tenant },
+      { out, language: "en", engine, tenant },
       { ...stack.env, KAFKA_BROKERS: stack.ctx.config.kafkaBrokers.join(",") },
     );
     const seconds = (performance.now() - started) / 1000;
@@ -224,7 +259,7 @@ async function runPipeline(ctx: BenchContext, hooks: PipelineHooks, media: strin
     const times = await readPipelineTimes(stack.ctx);
     const pipelineSeconds = (times.completed - times.requested) / 1000;
     const transcribedSeconds = ((times.results.at(-1) ?? times.completed) - times.requested) / 1000;
-    ctx.log(`pipeline, ${inFlight} in flight: transcribe ${seconds.toFixed(1)} s, JobRequested → JobCompleted ${pipelineSeconds.toFixed(1)} s, WER ${wer.toFixed(3)}`);
+    ctx.log(`${ENGINE_LABELS[engine]} pipeline, ${inFlight} in flight: transcribe ${seconds.toFixed(1)} s, JobRequested → JobCompleted ${pipelineSeconds.toFixed(1)} s, WER ${wer.toFixed(3)}`);
     const load = [before, loadAverage()[0] ?? 0];
     const busySeconds = await metricTotal(stack.ctx.metrics, "lingostream_asr_segment_duration_seconds");
     return { inFlight, busySeconds, load, seconds, pipelineSeconds, transcribedSeconds, wer, segments: transcript.segments.length, exitCode };

@@ -49,6 +49,8 @@ function renderRow(row: Row): string {
 }
 
 export function formatValue(m: Measured): string {
+  // A row for something that could not be measured here says so in its text.
+  if (!Number.isFinite(m.value)) return "not measured";
   switch (m.unit) {
     case "B":
       return formatBytes(m.value);
