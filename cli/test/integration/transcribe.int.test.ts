@@ -20,11 +20,13 @@ interface TranscriptJson {
 
 // The default engine, whisper with the bundled tiny.en, measures 2.8% WER
 // pooled on flite's slt voice when run directly, 1.9% on the long text (see
-// processors/asr whisper tests). Segmenting near silence must not cost much
-// accuracy, so the pipeline gets the engine test's pooled bound; the samples
-// (flite too, one of them behind a video) get the same.
+// processors/asr whisper tests), and 2.4% here through the pipeline. Segmenting
+// near silence must not cost much accuracy, so the pipeline gets the engine
+// test's pooled bound. The samples measure 2.9% (weather report, 2 of 68 words)
+// and 9.7% (library notice, 6 of 62: "will geek close", "story time" as one
+// word); decoding is deterministic, so their bound leaves about three words.
 const MAX_WER = 0.1;
-const MAX_WER_SAMPLES = 0.1;
+const MAX_WER_SAMPLES = 0.15;
 
 describe("lingostream transcribe", () => {
   let stack: StackContext;
