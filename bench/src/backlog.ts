@@ -8,7 +8,8 @@
 import { availableParallelism } from "node:os";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createEngine } from "@lingostream/asr";
+import { asrSpec, createEngine } from "@lingostream/asr";
+import { loadConfig } from "@lingostream/runtime";
 import { segmentMedia } from "@lingostream/segmenter";
 import { audioLabel, deadLetteredJobs, filesFor, s3Leftover, type S3Leftover } from "./backlog-figures.ts";
 import { ensureBacklogPool, linkFiles, type BacklogFile, type BacklogPool } from "./fixtures/backlog-media.ts";
@@ -146,9 +147,16 @@ interface Startable {
   start(): Promise<number>;
 }
 
-/** The engine alone on one core: a started persistent decoder over the clip's first segments. */
+/** The engine a user gets without setting one; the default-slots run measures it. */
+const DEFAULT_ENGINE = loadConfig(asrSpec, {}).engine;
+const ENGINE_LABEL: Record<string, string> = { whisper: "Whisper tiny.en", pocketsphinx: "PocketSphinx" };
+const engineLabel = ENGINE_LABEL[DEFAULT_ENGINE] ?? DEFAULT_ENGINE;
+/** The decoder processes' names, to count the slots in use (whisper's decoder is a Python process). */
+const DECODER_PROCESS = DEFAULT_ENGINE === "whisper" ? /^python/ : "ps-decoder";
+
+/** The engine alone on one core (one CPU thread): a started persistent decoder over the clip's first segments. */
 async function directEngine(segments: readonly { pcm: Buffer; seconds: number }[]): Promise<AutoRun["direct"][number]> {
-  const engine = createEngine("pocketsphinx");
+  const engine = createEngine(DEFAULT_ENGINE, { whisper: { threads: 1 } });
   const before = loadAverage()[0] ?? 0;
   try {
     await (engine as unknown as Startable).start();
@@ -184,7 +192,7 @@ async function runAuto(ctx: BenchContext, pool: BacklogPool, count: number, opti
       out: join(work, "out"),
       stack: await findStackProcesses(),
       log: ctx.log,
-      countChildren: "ps-decoder",
+      countChildren: DECODER_PROCESS,
       timeoutMs: (120 + audioSeconds) * 1000,
     });
     if (child.exitCode !== 0) throw new Error(`transcribe exited ${child.exitCode ?? child.signal}: ${child.stderrTail.slice(-5).join(" | ")}`);
@@ -290,7 +298,7 @@ async function summarize(
     const slots = auto.child.rss.transcribe?.maxChildren ?? 0;
     rows.push(
       {
-        what: `PocketSphinx through \`transcribe\`, default slots (${slots} decoders seen at once), ${audioLabel(auto.audioSeconds)} of speech: audio s/s vs ${auto.cores} cores x the engine alone on one core`,
+        what: `${engineLabel} (the default engine) through \`transcribe\`, default slots (${slots} decoders seen at once), ${audioLabel(auto.audioSeconds)} of speech: audio s/s vs ${auto.cores} cores x the engine alone on one core`,
         baseline: { label: `${auto.cores} x engine alone`, value: expected, unit: "audio s/s" },
         subject: { label: "transcribe wall time", value: viaTranscribe, unit: "audio s/s" },
         ratio: ratio(viaTranscribe, expected),
@@ -312,7 +320,7 @@ async function summarize(
     );
   } else {
     rows.push({
-      what: "PocketSphinx through `transcribe`, default slots: audio s/s vs cores x the engine alone on one core",
+      what: `${engineLabel} (the default engine) through \`transcribe\`, default slots: audio s/s vs cores x the engine alone on one core`,
       subject: { label: "failed", value: Number.NaN, unit: "audio s/s" },
       goal: `≥ ${AUTO_GOAL}`,
       met: false,
@@ -356,8 +364,8 @@ async function summarize(
   ];
   if ("child" in auto) {
     notes.push(
-      `Default engine and slots: LINGOSTREAM_ASR_ENGINE and LINGOSTREAM_ASR_MAX_IN_FLIGHT unset (PocketSphinx; slots as \`transcribe\` picks them, ${auto.child.rss.transcribe?.maxChildren ?? 0} ps-decoder processes seen at once), ${auto.files} files, ${audioLabel(auto.audioSeconds)}; ${auto.child.wallSeconds.toFixed(1)} s wall, JobRequested → last JobCompleted ${auto.pipelineSeconds.toFixed(1)} s. ` +
-        `The engine alone: a started persistent PocketSphinx decoder (model loaded before timing) over the clip's first ${options.directSegments} 30 s segments, before and after the run: ${auto.direct.map((d) => `${(d.audioSeconds / d.decodeSeconds).toFixed(2)} audio s/s (load ${d.load.join(" → ")})`).join(", ")}; their mean times ${auto.cores} cores is the baseline. On a machine shared with other work the baseline's single core is easier to get than all of them.`,
+      `Default engine and slots: LINGOSTREAM_ASR_ENGINE and LINGOSTREAM_ASR_MAX_IN_FLIGHT unset (${engineLabel}; slots as \`transcribe\` picks them, ${auto.child.rss.transcribe?.maxChildren ?? 0} decoder processes seen at once), ${auto.files} files, ${audioLabel(auto.audioSeconds)}; ${auto.child.wallSeconds.toFixed(1)} s wall, JobRequested → last JobCompleted ${auto.pipelineSeconds.toFixed(1)} s. ` +
+        `The engine alone: a started persistent ${engineLabel} decoder on one CPU thread (model loaded before timing) over the clip's first ${options.directSegments} 30 s segments, before and after the run: ${auto.direct.map((d) => `${(d.audioSeconds / d.decodeSeconds).toFixed(2)} audio s/s (load ${d.load.join(" → ")})`).join(", ")}; their mean times ${auto.cores} cores is the baseline. On a machine shared with other work the baseline's single core is easier to get than all of them.`,
     );
   } else {
     notes.push(`Default-engine run failed: ${auto.error}`);

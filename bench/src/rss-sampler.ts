@@ -11,7 +11,7 @@ export interface SampledProcess {
   /** Also sum the RSS of its descendants (peakTreeRssBytes). */
   withChildren?: boolean;
   /** Count descendants with this command name (maxChildren), e.g. "ps-decoder" for engine slots in use. */
-  countChildren?: string;
+  countChildren?: string | RegExp;
 }
 
 export interface RssStats {
@@ -102,7 +102,7 @@ export class RssSampler {
       }
       if (target.countChildren) {
         const names = await Promise.all(children.map(readComm));
-        s.maxChildren = Math.max(s.maxChildren ?? 0, names.filter((n) => n === target.countChildren).length);
+        s.maxChildren = Math.max(s.maxChildren ?? 0, names.filter((n) => (typeof target.countChildren === "string" ? n === target.countChildren : target.countChildren?.test(n ?? ""))).length);
       }
     }
   }

@@ -21,7 +21,7 @@ export interface ChildRunOptions {
   /** Polled every 250 ms while the child runs; the first true sends it SIGINT. */
   interruptWhen?: () => Promise<boolean>;
   /** Count the child's descendants of this name (e.g. "ps-decoder": engine slots in use). */
-  countChildren?: string;
+  countChildren?: string | RegExp;
   timeoutMs: number;
 }
 
