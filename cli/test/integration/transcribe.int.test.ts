@@ -3,12 +3,14 @@
 // transcripts. Word error rate is bounded, timestamps are sane, and every
 // segment is accounted for.
 
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { existsSync, readFileSync } from "node:fs";
+import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { wordErrorRate, type RunningService } from "@lingostream/runtime";
-import { LONG_TEXT, SHORT_TEXTS, createStackContext, synthesizeSpeech, type StackContext } from "@lingostream/testkit";
+import { createEngine } from "@lingostream/asr";
+import { LONG_TEXT, SHORT_TEXTS, createStackContext, loadWavAudio, synthesizeSpeech, type StackContext } from "@lingostream/testkit";
 import { transcribe } from "../../src/commands/transcribe.ts";
 import { ROLES, startServices, stopServices } from "../../src/services.ts";
 
@@ -27,6 +29,20 @@ interface TranscriptJson {
 // word); decoding is deterministic, so their bound leaves about three words.
 const MAX_WER = 0.1;
 const MAX_WER_SAMPLES = 0.15;
+/** Real recorded speech with its transcripts: LibriVox excerpts from Debian's pocketsphinx-testdata (BSD-2). */
+const LIBRIVOX = "/usr/share/pocketsphinx/test/data/librivox";
+/** Pipeline WER on recorded speech: at most this, and at most the engine run alone on the whole clips plus MAX_WER_OVER_ENGINE. */
+const MAX_WER_RECORDED = 0.1;
+const MAX_WER_OVER_ENGINE = 0.02;
+
+/** The clips and their references ("<s> words </s> (id)" per line). */
+function recordedSpeech(): { id: string; text: string; path: string }[] {
+  return readFileSync(join(LIBRIVOX, "transcription"), "utf8")
+    .split("\n")
+    .map((line) => /^<s>(.*)<\/s>\s*\(([^)]+)\)/.exec(line.trim()))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ id: m[2]!, text: m[1]!.trim(), path: join(LIBRIVOX, `${m[2]}.wav`) }));
+}
 
 describe("lingostream transcribe", () => {
   let stack: StackContext;
@@ -97,6 +113,41 @@ describe("lingostream transcribe", () => {
     const code = await transcribe([bogus], { out: join(dir, "out2"), language: "en" }, { ...stack.env, KAFKA_BROKERS: stack.ctx.config.kafkaBrokers.join(",") });
     expect(code).not.toBe(0);
   });
+  it.skipIf(!existsSync(join(LIBRIVOX, "transcription")))(
+    "transcribes recorded speech (LibriVox) through the pipeline within the WER bound and as well as the engine alone",
+    async () => {
+      const clips = recordedSpeech();
+      const input = join(dir, "librivox");
+      await mkdir(input, { recursive: true });
+      for (const clip of clips) await copyFile(clip.path, join(input, `${clip.id}.wav`));
+      const out = join(dir, "librivox-out");
+      const code = await transcribe([input], { out, language: "en" }, { ...stack.env, KAFKA_BROKERS: stack.ctx.config.kafkaBrokers.join(",") });
+      expect(code).toBe(0);
+      const engine = createEngine("whisper");
+      const pooled = { pipeline: { errors: 0, words: 0 }, engine: { errors: 0, words: 0 } };
+      const add = (into: { errors: number; words: number }, reference: string, text: string) => {
+        const w = wordErrorRate(reference, text);
+        into.errors += w.substitutions + w.deletions + w.insertions;
+        into.words += w.refWords;
+      };
+      try {
+        for (const clip of clips) {
+          add(pooled.pipeline, clip.text, (JSON.parse(await readFile(join(out, `${clip.id}.json`), "utf8")) as TranscriptJson).text);
+          add(pooled.engine, clip.text, (await engine.transcribe(await loadWavAudio(clip.path), { language: "en" })).text);
+        }
+      } finally {
+        await engine.close();
+      }
+      const pipelineWer = pooled.pipeline.errors / pooled.pipeline.words;
+      const engineWer = pooled.engine.errors / pooled.engine.words;
+      console.info(`recorded speech: pipeline WER ${pipelineWer.toFixed(3)}, engine alone ${engineWer.toFixed(3)} over ${pooled.pipeline.words} words`);
+      expect(pooled.pipeline.words).toBeGreaterThan(50);
+      expect(pipelineWer).toBeLessThanOrEqual(MAX_WER_RECORDED);
+      expect(pipelineWer).toBeLessThanOrEqual(engineWer + MAX_WER_OVER_ENGINE);
+    },
+    300_000,
+  );
+
   // The README's quick start transcribes samples/: an mp3 and an mp4 whose
   // picture outlasts its audio. Both must complete with their spoken words.
   it("transcribes the bundled samples, audio and video", async () => {
