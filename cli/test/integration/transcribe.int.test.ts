@@ -3,14 +3,13 @@
 // transcripts. Word error rate is bounded, timestamps are sane, and every
 // segment is accounted for.
 
-import { existsSync, readFileSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { wordErrorRate, type RunningService } from "@lingostream/runtime";
 import { createEngine } from "@lingostream/asr";
-import { LONG_TEXT, SHORT_TEXTS, createStackContext, loadWavAudio, synthesizeSpeech, type StackContext } from "@lingostream/testkit";
+import { LONG_TEXT, SHORT_TEXTS, createStackContext, hasRecordedSpeech, loadWavAudio, recordedSpeech, synthesizeSpeech, type StackContext } from "@lingostream/testkit";
 import { transcribe } from "../../src/commands/transcribe.ts";
 import { ROLES, startServices, stopServices } from "../../src/services.ts";
 
@@ -29,20 +28,9 @@ interface TranscriptJson {
 // word); decoding is deterministic, so their bound leaves about three words.
 const MAX_WER = 0.1;
 const MAX_WER_SAMPLES = 0.15;
-/** Real recorded speech with its transcripts: LibriVox excerpts from Debian's pocketsphinx-testdata (BSD-2). */
-const LIBRIVOX = "/usr/share/pocketsphinx/test/data/librivox";
 /** Pipeline WER on recorded speech: at most this, and at most the engine run alone on the whole clips plus MAX_WER_OVER_ENGINE. */
 const MAX_WER_RECORDED = 0.1;
 const MAX_WER_OVER_ENGINE = 0.02;
-
-/** The clips and their references ("<s> words </s> (id)" per line). */
-function recordedSpeech(): { id: string; text: string; path: string }[] {
-  return readFileSync(join(LIBRIVOX, "transcription"), "utf8")
-    .split("\n")
-    .map((line) => /^<s>(.*)<\/s>\s*\(([^)]+)\)/.exec(line.trim()))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ id: m[2]!, text: m[1]!.trim(), path: join(LIBRIVOX, `${m[2]}.wav`) }));
-}
 
 describe("lingostream transcribe", () => {
   let stack: StackContext;
@@ -113,7 +101,7 @@ describe("lingostream transcribe", () => {
     const code = await transcribe([bogus], { out: join(dir, "out2"), language: "en" }, { ...stack.env, KAFKA_BROKERS: stack.ctx.config.kafkaBrokers.join(",") });
     expect(code).not.toBe(0);
   });
-  it.skipIf(!existsSync(join(LIBRIVOX, "transcription")))(
+  it.skipIf(!hasRecordedSpeech())(
     "transcribes recorded speech (LibriVox) through the pipeline within the WER bound and as well as the engine alone",
     async () => {
       const clips = recordedSpeech();

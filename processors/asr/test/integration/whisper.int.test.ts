@@ -16,13 +16,12 @@
 // two of drift.
 
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { wordErrorRate } from "@lingostream/runtime";
-import { type FixtureText, LONG_TEXT, loadWavAudio, SHORT_TEXTS, synthesizeSpeech } from "@lingostream/testkit";
+import { type FixtureText, hasRecordedSpeech, LONG_TEXT, loadWavAudio, recordedSpeech, SHORT_TEXTS, synthesizeSpeech } from "@lingostream/testkit";
 import type { AudioInput, EngineResult, EngineWord } from "../../src/engines/engine.ts";
 import { EngineError } from "../../src/engines/errors.ts";
 import { WhisperEngine } from "../../src/engines/whisper.ts";
@@ -32,7 +31,6 @@ const MAX_WER_LONG = 0.1;
 const MAX_WER_POOLED = 0.1;
 const MAX_WER_RECORDED = 0.15;
 const BYTES_PER_SECOND = 32_000;
-const LIBRIVOX = "/usr/share/pocketsphinx/test/data/librivox";
 
 let dir: string;
 const audio = new Map<string, AudioInput>();
@@ -113,14 +111,6 @@ function transcribeFixture(e: WhisperEngine, fixture: FixtureText): Promise<Engi
   return e.transcribe(audio.get(fixture.id)!, { language: "en" });
 }
 
-/** The LibriVox clips and their references ("<s> words </s> (id)" per line). */
-function recordedSpeech(): { id: string; text: string; path: string }[] {
-  return readFileSync(join(LIBRIVOX, "transcription"), "utf8")
-    .split("\n")
-    .map((line) => /^<s>(.*)<\/s>\s*\(([^)]+)\)/.exec(line.trim()))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ id: m[2]!, text: m[1]!.trim(), path: join(LIBRIVOX, `${m[2]}.wav`) }));
-}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "lingostream-whisper-"));
@@ -178,7 +168,7 @@ describe("whisper engine on speech", () => {
     expect(errors / refWords).toBeLessThanOrEqual(MAX_WER_POOLED);
   });
 
-  it.skipIf(!existsSync(join(LIBRIVOX, "transcription")))("transcribes recorded speech (LibriVox) within the WER bound", async () => {
+  it.skipIf(!hasRecordedSpeech())("transcribes recorded speech (LibriVox) within the WER bound", async () => {
     let errors = 0;
     let refWords = 0;
     const words: string[] = [];
