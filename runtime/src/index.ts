@@ -5,6 +5,7 @@ export * from "./errors.ts";
 export * from "./ids.ts";
 export * from "./kafka.ts";
 export * from "./logger.ts";
+export * from "./map-limit.ts";
 export * from "./metrics.ts";
 export * from "./object-store.ts";
 export * from "./store-layout.ts";

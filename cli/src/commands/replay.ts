@@ -7,9 +7,8 @@ import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Command } from "commander";
 import type { Producer } from "kafkajs";
-import type { ServiceContext } from "@lingostream/runtime";
+import { mapLimit, segmentResultKey, type ServiceContext } from "@lingostream/runtime";
 import { jobEventValue, type SegmentFailed } from "@lingostream/schemas";
-import { segmentKey } from "@lingostream/sink-s3";
 import { withCommandContext } from "../command-context.ts";
 import { parseFilter, parseLimit, parseRate, type FilterArgs } from "../dead-letter-args.ts";
 import { ReplaySelection, replaySegment, SKIP_REASONS, type ReplayCandidate, type SkipReason } from "../dead-letters.ts";
@@ -140,20 +139,9 @@ const RESOLVE_CONCURRENCY = 8;
  * work, and their audio is deleted once the job is whole again.
  */
 async function unresolved(ctx: ServiceContext, candidates: ReplayCandidate[], onResolved: () => void): Promise<ReplayCandidate[]> {
-  const keep = new Array<boolean>(candidates.length).fill(true);
-  let next = 0;
-  const worker = async () => {
-    while (next < candidates.length) {
-      const i = next++;
-      const { tenant, jobId, index } = (candidates[i] as ReplayCandidate).segment;
-      if (await ctx.store.exists(segmentKey({ tenant, jobId }, index))) {
-        keep[i] = false;
-        onResolved();
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: RESOLVE_CONCURRENCY }, worker));
-  return candidates.filter((_, i) => keep[i]);
+  const resolved = await mapLimit(candidates, RESOLVE_CONCURRENCY, ({ segment }) => ctx.store.exists(segmentResultKey(segment.tenant, segment.jobId, segment.index)));
+  for (const r of resolved) if (r) onResolved();
+  return candidates.filter((_, i) => !resolved[i]);
 }
 
 interface JobCandidates {

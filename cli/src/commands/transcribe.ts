@@ -25,6 +25,7 @@ import {
   createLogger,
   createServiceContext,
   loadConfig,
+  mapLimit,
   slugify,
   type ServiceContext,
 } from "@lingostream/runtime";
@@ -273,36 +274,31 @@ class TranscribeRun {
   /** Hashes every input (a few at a time) and groups inputs of the same content into one job. */
   private async identify(inputs: MediaInputRef[]): Promise<Map<string, RunJob>> {
     const names = outputNames(inputs);
-    const jobs = new Map<string, RunJob>();
-    let next = 0;
-    const worker = async () => {
-      while (next < inputs.length && !this.signal.aborted) {
-        const i = next++;
-        const input = inputs[i] as MediaInputRef;
-        const summary: FileSummary = { path: input.source, name: names[i] as string, status: "pending", outputs: [], failedSegments: 0 };
-        this.summaries.push(summary);
-        let digest: string;
-        try {
-          digest = await contentDigest(input, this.ctx.store, this.signal);
-        } catch (err) {
-          if (this.signal.aborted) return;
-          summary.status = "skipped";
-          summary.message = describeReadError(err);
-          this.progress.log(`skipped ${input.source}: ${summary.message}`);
-          continue;
-        }
-        const jobId = jobIdFor(digest, this.opts);
-        summary.jobId = jobId;
-        const job = jobs.get(jobId) ?? { jobId, files: [], how: "submitted" as const };
-        job.files.push({ input, name: summary.name, summary });
-        jobs.set(jobId, job);
-      }
-    };
-    await Promise.all(Array.from({ length: HASH_CONCURRENCY }, worker));
+    const digests = await mapLimit(inputs, HASH_CONCURRENCY, (input) =>
+      contentDigest(input, this.ctx.store, this.signal).then(
+        (digest) => ({ digest }),
+        (err: unknown) => ({ failure: describeReadError(err) }),
+      ),
+    );
     if (this.signal.aborted) throw new Error("interrupted");
-    // Summaries in the order the files were given, not the order hashing finished.
-    const order = new Map(inputs.map((input, i) => [input.source + names[i], i]));
-    this.summaries.sort((a, b) => (order.get(a.path + a.name) ?? 0) - (order.get(b.path + b.name) ?? 0));
+    // Summaries in the order the files were given.
+    const jobs = new Map<string, RunJob>();
+    inputs.forEach((input, i) => {
+      const summary: FileSummary = { path: input.source, name: names[i] as string, status: "pending", outputs: [], failedSegments: 0 };
+      this.summaries.push(summary);
+      const hashed = digests[i] as { digest: string } | { failure: string };
+      if ("failure" in hashed) {
+        summary.status = "skipped";
+        summary.message = hashed.failure;
+        this.progress.log(`skipped ${input.source}: ${summary.message}`);
+        return;
+      }
+      const jobId = jobIdFor(hashed.digest, this.opts);
+      summary.jobId = jobId;
+      const job = jobs.get(jobId) ?? { jobId, files: [], how: "submitted" as const };
+      job.files.push({ input, name: summary.name, summary });
+      jobs.set(jobId, job);
+    });
     return jobs;
   }
 

@@ -4,9 +4,9 @@
 // offset after the last record, so a crash anywhere before the commit replays
 // the batch onto the same keys instead of losing it.
 
+import { mapLimit } from "@lingostream/runtime";
 import { archiveKey, archivePrefix, failedPrefix, indexFromKey, MAX_SEGMENT_INDEX, segmentKey, type JobRef } from "./keys.ts";
 import { archiveLine, encodeJsonLines, JSON_CONTENT_TYPE, JSONL_CONTENT_TYPE } from "./format.ts";
-import { mapLimit } from "./map-limit.ts";
 import type { SinkStorage } from "./storage.ts";
 
 /**

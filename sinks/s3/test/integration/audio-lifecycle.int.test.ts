@@ -5,12 +5,11 @@
 // are this run's own and removed after.
 
 import { randomBytes } from "node:crypto";
-import { createLogger, type RunningService } from "@lingostream/runtime";
+import { createLogger, mapLimit, type RunningService } from "@lingostream/runtime";
 import { jobEventValue, readJobEvent, type JobCompleted } from "@lingostream/schemas";
 import { createStackContext, type StackContext, waitFor } from "@lingostream/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AudioCleanup } from "../../src/audio-cleanup.ts";
-import { mapLimit } from "../../src/map-limit.ts";
 import { createSinkMetrics, createS3Storage, startS3Sink, type SinkOptions } from "../../src/index.ts";
 import { deadLetterEvent, transcribedEvent } from "../sink-events.ts";
 
