@@ -6,14 +6,27 @@ import { createWriteStream } from "node:fs";
 import { rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import type { ObjectStore } from "@lingostream/runtime";
+import { isPipelineError, retry, type ObjectStore, type RetryPolicy } from "@lingostream/runtime";
 
 export const OUTPUT_EXTENSIONS = ["json", "srt", "vtt"] as const;
+
+/**
+ * A transcript is fetched as soon as its job completes, so an S3 outage or
+ * restart at that moment must not end the run: the fetch is retried for about
+ * a minute (only errors the store classifies as passing are retried).
+ */
+export const OUTPUT_FETCH_RETRY: RetryPolicy = { retries: 10, minDelayMs: 500, maxDelayMs: 8000, factor: 2 };
 
 export interface TranscriptKeySet {
   json: string;
   srt: string;
   vtt: string;
+}
+
+/** The store's passing errors, and a response body cut off mid-way; never a local file-system error. */
+function isPassing(err: unknown): boolean {
+  if (isPipelineError(err)) return err.retriable;
+  return ["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT"].includes((err as NodeJS.ErrnoException).code ?? "");
 }
 
 export function outputPaths(outDir: string, name: string): string[] {
@@ -40,13 +53,19 @@ export async function writeOutputs(store: ObjectStore, keys: TranscriptKeySet, o
   for (const ext of OUTPUT_EXTENSIONS) {
     const target = join(outDir, `${name}.${ext}`);
     const temp = `${target}.${process.pid}.partial`;
-    try {
-      await pipeline(await store.getStream(keys[ext]), createWriteStream(temp));
-      await rename(temp, target);
-    } catch (err) {
-      await rm(temp, { force: true });
-      throw err;
-    }
+    await retry(
+      async () => {
+        try {
+          await pipeline(await store.getStream(keys[ext]), createWriteStream(temp));
+          await rename(temp, target);
+        } catch (err) {
+          await rm(temp, { force: true });
+          throw err;
+        }
+      },
+      OUTPUT_FETCH_RETRY,
+      { isRetriable: isPassing },
+    );
     written.push(target);
   }
   return written;
