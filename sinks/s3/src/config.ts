@@ -63,7 +63,7 @@ export function loadSinkConfig(env: Env): SinkConfig {
   return loadConfig(sinkSpec, env);
 }
 
-/** The share of the effective memory limit that buffered results may use (see ARCHITECTURE.md). */
+/** The share of the effective memory limit that buffered results may use (see docs/architecture.md, "Memory model"). */
 export function resultQuotaBytes(effectiveLimitBytes: number, share = 0.2): number {
   return Math.max(MiB, Math.floor(effectiveLimitBytes * share));
 }

@@ -1,4 +1,4 @@
-// The bad-input corpus (issue 5 §4) on the real local stack. One set of
+// The bad-input corpus on the real local stack. One set of
 // running workers (segmenter, ASR, sink, monitor) takes hostile media, names,
 // ids and events, through `transcribe` (cluster mode: it only submits and
 // waits) or produced straight to the topics. Each input must end in a clear
