@@ -2,6 +2,7 @@
 // local stack, with the pipeline wired exactly as `transcribe` runs it, and
 // writes bench/results/<name>.json and SUMMARY.md.
 
+import { PipelineError } from "@lingostream/runtime";
 import type { Command } from "commander";
 import { ROLES, startServices, stopServices } from "../services.ts";
 import { ensureLocalStack } from "./stack.ts";
@@ -15,8 +16,7 @@ export function registerBenchCommand(program: Command): void {
     .option("--quick", "small sizes, for development (a minute or two each)")
     .action(async (names: string[], opts: { quick?: boolean }) => {
       await ensureLocalStack();
-      // Loaded only here: the suite is tooling, not part of every command's start-up.
-      const { runBenchmarks } = await import("@lingostream/bench");
+      const { runBenchmarks } = await loadBenchSuite();
       const failed = await runBenchmarks({
         names,
         quick: opts.quick === true,
@@ -30,4 +30,19 @@ export function registerBenchCommand(program: Command): void {
       });
       process.exitCode = failed === 0 ? 0 : 1;
     });
+}
+
+/**
+ * The suite is development tooling, not a dependency of the command: it is
+ * loaded only here, and an install without it (a packaged CLI) says so.
+ */
+async function loadBenchSuite(): Promise<typeof import("@lingostream/bench")> {
+  try {
+    return await import("@lingostream/bench");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" && String((err as Error).message).includes("@lingostream/bench")) {
+      throw new PipelineError("config-invalid", "the benchmark suite is not installed here; run `lingostream bench` from a checkout of the repository", { retriable: false });
+    }
+    throw err;
+  }
 }

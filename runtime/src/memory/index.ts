@@ -17,6 +17,5 @@ export * from "./pressure-subscriber.ts";
 export * from "./psi.ts";
 export * from "./read-text.ts";
 export * from "./sampler.ts";
-export * from "./temp-files.ts";
 export * from "./trend.ts";
 export * from "./usage.ts";
