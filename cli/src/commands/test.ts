@@ -1,10 +1,10 @@
-// `lingostream test`: brings the local stack up, then runs build, lint and
-// every unit and integration test.
+// `lingostream test`: build, lint and every unit and integration test. The
+// integration tests' global setup finds or starts their stack
+// (testkit/src/stack-choice.ts).
 
 import { spawn } from "node:child_process";
 import type { Command } from "commander";
 import { REPO_ROOT } from "../paths.ts";
-import { ensureLocalStack } from "./stack.ts";
 
 function run(cmd: string, args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -17,10 +17,9 @@ function run(cmd: string, args: string[]): Promise<number> {
 export function registerTestCommand(program: Command): void {
   program
     .command("test")
-    .description("start the local stack if needed and run build, lint, unit and integration tests")
+    .description("run build, lint, unit and integration tests (the integration tests start the local stack if no other is set)")
     .option("--unit", "unit tests only (no stack needed)")
     .action(async (opts: { unit?: boolean }) => {
-      if (!opts.unit) await ensureLocalStack();
       process.exitCode = await run("npm", ["run", opts.unit ? "test:unit" : "test", "--silent"]);
     });
 }
