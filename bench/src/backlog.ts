@@ -21,7 +21,7 @@ import { ratio, type BenchContext, type Benchmark, type BenchmarkOutcome, type R
 import { usageByKind, type PrefixUsage, type RunPrefixKind } from "./s3-usage.ts";
 import { findStackProcesses, STACK_SERVICES, type StackProcesses } from "./stack-processes.ts";
 import { formatBytes } from "./summary.ts";
-import { renderLineChart } from "./svg-chart.ts";
+import { renderLineChart } from "./line-chart.ts";
 import { runTranscribeChild, transcribeHasJson, type ChildRun } from "./transcribe-child.ts";
 
 export interface BacklogOptions {
@@ -330,7 +330,7 @@ async function summarize(
   const chartFile = "backlog.svg";
   await writeFile(
     join(ctx.resultsDir, chartFile),
-    renderLineChart({
+    await renderLineChart({
       title: "RSS of the `transcribe` process during each backlog",
       xLabel: "seconds since start",
       yLabel: "RSS (MiB)",

@@ -14,7 +14,7 @@ import type { BaselineProbeResult } from "./probes/baseline-stage.ts";
 import type { WorkerProbeResult } from "./probes/pipeline-workers.ts";
 import { ratio, type BenchContext, type Benchmark, type BenchmarkOutcome, type Row } from "./report.ts";
 import { formatBytes } from "./summary.ts";
-import { renderLineChart } from "./svg-chart.ts";
+import { renderLineChart } from "./line-chart.ts";
 
 export interface MemoryFlatnessOptions {
   /** [small, large] segment counts; the goal compares the two. */
@@ -168,13 +168,13 @@ async function summarize(ctx: BenchContext, options: MemoryFlatnessOptions, resu
   });
   await writeFile(
     join(ctx.resultsDir, timelineFile),
-    renderLineChart({ title: `RSS while handling a ${large}-segment job`, xLabel: "segments handled", yLabel: "RSS (MiB)", series }),
+    await renderLineChart({ title: `RSS while handling a ${large}-segment job`, xLabel: "segments handled", yLabel: "RSS (MiB)", series }),
   );
   const peaksFile = "memory-flatness-peaks.svg";
   const peaks = [...results.keys()].map((name) => ({ name: SERIES_NAMES[name], points: options.sizes.map((n) => [n, peak(name, n) / 2 ** 20] as const) }));
   await writeFile(
     join(ctx.resultsDir, peaksFile),
-    renderLineChart({ title: "Peak RSS by job length", xLabel: "segments in the job", yLabel: "peak RSS (MiB)", series: peaks }),
+    await renderLineChart({ title: "Peak RSS by job length", xLabel: "segments in the job", yLabel: "peak RSS (MiB)", series: peaks }),
   );
   const processor = results.get("ASR processor")?.get(large)?.value as WorkerProbeResult | undefined;
   const sink = results.get("S3 sink")?.get(large)?.value as WorkerProbeResult | undefined;

@@ -1,5 +1,7 @@
-// One retry helper: exponential backoff with full jitter. The callback may bail
-// (stop retrying) and policies are passed explicitly so tests can use fast ones.
+// One retry helper: exponential backoff with equal jitter (each delay is half its
+// ceiling plus a random share of the other half, so retries never bunch at zero).
+// The callback may bail (stop retrying) and policies are passed explicitly so
+// tests can use fast ones.
 
 import { isPipelineError } from "./errors.ts";
 
