@@ -30,6 +30,18 @@ describe("whisper settings", () => {
     });
   });
 
+  it("take base as a model and leave a directory unchecked unless its model.bin sha256 is given", () => {
+    expect(loadConfig(asrSpec, { LINGOSTREAM_WHISPER_MODEL: "base" })).toMatchObject({ whisperModel: "base", whisperModelSha256: undefined });
+    const hash = "D01C3014881C9C6F3133C182F3D2887EB6CA1C789A7538C5C007196857A0A6A9";
+    expect(loadConfig(asrSpec, { LINGOSTREAM_WHISPER_MODEL: "/models/base", LINGOSTREAM_WHISPER_MODEL_SHA256: hash }).whisperModelSha256).toBe(hash.toLowerCase());
+  });
+
+  it("reject a model hash that is not a sha256", () => {
+    for (const bad of ["d01c3014", `${"a".repeat(63)}g`, `${"a".repeat(64)}0`]) {
+      expect(() => loadConfig(asrSpec, { LINGOSTREAM_WHISPER_MODEL_SHA256: bad })).toThrow(/LINGOSTREAM_WHISPER_MODEL_SHA256.*64 hexadecimal digits/);
+    }
+  });
+
   it("report a bad device and thread count together", () => {
     expect(() => loadConfig(asrSpec, { LINGOSTREAM_WHISPER_DEVICE: "tpu", LINGOSTREAM_WHISPER_THREADS: "0" })).toThrow(
       /LINGOSTREAM_WHISPER_DEVICE[\s\S]*LINGOSTREAM_WHISPER_THREADS/,

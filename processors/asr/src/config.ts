@@ -1,12 +1,24 @@
 // Settings of the ASR processor; every field documents its default and unit.
 
-import { availableCores, bytes, countOrAuto, int, oneOf, str, url, type ConfigOf } from "@lingostream/runtime";
+import { availableCores, bytes, countOrAuto, int, oneOf, str, url, type ConfigOf, type Field } from "@lingostream/runtime";
 
 import { ASR_ENGINE_NAMES, type AsrEngineName } from "./engines/create-engine.ts";
 import { WHISPER_DEVICES } from "./engines/whisper.ts";
 
 export const ENGINE_NAMES = ASR_ENGINE_NAMES;
 export type EngineName = AsrEngineName;
+
+/** An optional sha256 in hex, as sha256sum prints it. */
+function sha256Hex(f: { env: string; doc: string; default: undefined }): Field<string | undefined> {
+  return {
+    ...f,
+    accepts: "64 hexadecimal digits (a sha256 as sha256sum prints it)",
+    parse(raw) {
+      if (!/^[0-9a-f]{64}$/i.test(raw)) throw new Error("not a sha256");
+      return raw.toLowerCase();
+    },
+  };
+}
 
 export const asrSpec = {
   engine: oneOf({
@@ -37,8 +49,13 @@ export const asrSpec = {
   maxAttempts: int({ env: "LINGOSTREAM_ASR_MAX_ATTEMPTS", doc: "tries per segment for retryable failures before it is dead-lettered", default: 3, min: 1, max: 20 }),
   whisperModel: str({
     env: "LINGOSTREAM_WHISPER_MODEL",
-    doc: "model of the whisper engine: tiny.en (Whisper tiny.en from the engine's venv, checked against pinned hashes) or the path of a CTranslate2 Whisper model directory; nothing is ever downloaded",
+    doc: "model of the whisper engine: tiny.en (English-only) or base (multilingual, about 1.5 times tiny.en's CPU), both from the engine's venv and checked against pinned hashes, or the path of a CTranslate2 Whisper model directory; nothing is ever downloaded",
     default: "tiny.en",
+  }),
+  whisperModelSha256: sha256Hex({
+    env: "LINGOSTREAM_WHISPER_MODEL_SHA256",
+    doc: "sha256 that model.bin of the LINGOSTREAM_WHISPER_MODEL directory must have: when set, a decoder refuses (non-retryable engine error) to load a directory whose model.bin differs; unset: a directory is not checked (tiny.en and base always are, against their own pinned hashes)",
+    default: undefined,
   }),
   whisperDevice: oneOf({
     env: "LINGOSTREAM_WHISPER_DEVICE",

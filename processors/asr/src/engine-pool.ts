@@ -60,6 +60,7 @@ export class EnginePool {
         createEngine(name, {
           whisper: {
             model: config.whisperModel,
+            ...(config.whisperModelSha256 ? { modelSha256: config.whisperModelSha256 } : {}),
             device: config.whisperDevice,
             threads: resolveWhisperThreads(config.whisperThreads, resolveSlots(config.maxInFlight)),
             ...(config.whisperPython ? { python: config.whisperPython } : {}),

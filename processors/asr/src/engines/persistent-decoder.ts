@@ -151,7 +151,15 @@ export class PersistentDecoder {
       this.#live.delete(proc);
       if (this.#current === proc) this.#current = undefined;
     });
-    this.#lastLoadMs = await awaitDecoderReady(proc, { timeoutMs: this.#settings.startTimeoutMs, signal });
+    try {
+      this.#lastLoadMs = await awaitDecoderReady(proc, { timeoutMs: this.#settings.startTimeoutMs, signal });
+    } catch (err) {
+      // A refused or failed start (a model that fails its hash check, a
+      // timeout) is over only once the child is gone: no decoder outlives it.
+      proc.kill();
+      await proc.exited;
+      throw err;
+    }
     return proc;
   }
 

@@ -8,6 +8,21 @@ describe("whisperDecoderArgs", () => {
     expect(whisperDecoderArgs({})).toEqual([WHISPER_DECODER_SCRIPT, "--model", "tiny.en", "--device", "auto", "--threads", "1"]);
   });
 
+  it("passes a model directory's pinned model.bin hash only when one is set", () => {
+    expect(whisperDecoderArgs({ decoderScript: "/d.py", model: "/models/small", modelSha256: "ab".repeat(32) })).toEqual([
+      "/d.py",
+      "--model",
+      "/models/small",
+      "--model-sha256",
+      "ab".repeat(32),
+      "--device",
+      "auto",
+      "--threads",
+      "1",
+    ]);
+    expect(whisperDecoderArgs({ model: "base" })).not.toContain("--model-sha256");
+  });
+
   it("passes a model directory, device and threads through", () => {
     expect(whisperDecoderArgs({ decoderScript: "/d.py", model: "/models/small", device: "cpu", threads: 4 })).toEqual([
       "/d.py",

@@ -1,5 +1,5 @@
 // Whisper (faster-whisper on CTranslate2) behind one long-lived
-// python/whisper_decoder.py process: the model is loaded once (about 1 s and
+// python/whisper_decoder.py process: the model is loaded once (about 0.5 s and
 // 300 MB for the bundled tiny.en) and segments are decoded one at a time, as
 // with PocketSphinx (see persistent-decoder.ts). Fully offline: the decoder
 // never downloads, and its Python comes from a venv of hash-pinned packages.
@@ -14,11 +14,20 @@ import { ensureWhisperPython, WHISPER_DECODER_SCRIPT } from "./whisper-venv.ts";
 export const WHISPER_DEVICES = ["auto", "cpu", "cuda"] as const;
 export type WhisperDevice = (typeof WHISPER_DEVICES)[number];
 
+/**
+ * Models the engine's venv brings (python/whisper_models.py), each checked
+ * against pinned hashes before loading; any other model setting is a directory.
+ * tiny.en is English-only, base multilingual.
+ */
+export const WHISPER_BUNDLED_MODELS = ["tiny.en", "base"] as const;
+
 export interface WhisperOptions {
   /** Python with faster-whisper; when unset, python/ensure-venv.sh provides the cached venv's. */
   python?: string;
-  /** "tiny.en" (bundled, hash-checked) or a CTranslate2 Whisper model directory. */
+  /** "tiny.en" or "base" (bundled, hash-checked) or a CTranslate2 Whisper model directory. */
   model?: string;
+  /** sha256 (hex) that a model directory's model.bin must have; the decoder refuses to load it otherwise. */
+  modelSha256?: string;
   /** auto: CUDA (float16) when CTranslate2 sees a GPU, else CPU (int8). */
   device?: WhisperDevice;
   /** CTranslate2 CPU threads of this decoder. */
@@ -45,14 +54,15 @@ export const WHISPER_DEFAULTS = {
   // Python imports and a model of up to a few GB from a cold disk.
   startTimeoutMs: 120_000,
   closeGraceMs: 2_000,
-} as const satisfies Required<Omit<WhisperOptions, "python" | "decoderScript">>;
+} as const satisfies Required<Omit<WhisperOptions, "python" | "decoderScript" | "modelSha256">>;
 
 /** Command-line arguments of whisper_decoder.py. */
-export function whisperDecoderArgs(options: Pick<WhisperOptions, "decoderScript" | "model" | "device" | "threads">): string[] {
+export function whisperDecoderArgs(options: Pick<WhisperOptions, "decoderScript" | "model" | "modelSha256" | "device" | "threads">): string[] {
   return [
     options.decoderScript ?? WHISPER_DECODER_SCRIPT,
     "--model",
     options.model ?? WHISPER_DEFAULTS.model,
+    ...(options.modelSha256 ? ["--model-sha256", options.modelSha256] : []),
     "--device",
     options.device ?? WHISPER_DEFAULTS.device,
     "--threads",
