@@ -3,6 +3,8 @@
 // service still starting, an object not written yet); the last error becomes
 // the timeout's cause.
 
+import { setTimeout as sleep } from "node:timers/promises";
+
 export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 120_000, everyMs = 200): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -14,6 +16,6 @@ export async function waitFor<T>(check: () => T | undefined | false | Promise<T 
       lastError = err;
     }
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
-    await new Promise((r) => setTimeout(r, everyMs));
+    await sleep(everyMs);
   }
 }

@@ -2,6 +2,7 @@
 // ASR processor or the S3 sink) against topics seeded by the parent, run until
 // it has handled all of them, with its RSS recorded as it goes.
 
+import { setTimeout as sleep } from "node:timers/promises";
 import { asrSpec, startAsrProcessor } from "@lingostream/asr";
 import { connectionSpec, createLogger, createServiceContext, loadConfig, type ServiceContext } from "@lingostream/runtime";
 import { loadSinkConfig, startS3Sink } from "@lingostream/sink-s3";
@@ -82,7 +83,7 @@ export async function runSinkProbe(args: { sampleMs: number }): Promise<WorkerPr
   let firstAt = 0;
   try {
     for (;;) {
-      await new Promise((r) => setTimeout(r, args.sampleMs));
+      await sleep(args.sampleMs);
       handled = await metricTotal(ctx.metrics, "lingostream_sink_records_total", { topic: ctx.topics.results });
       if (handled > 0 && firstAt === 0) firstAt = performance.now();
       timeline.push([handled, process.memoryUsage.rss()]);

@@ -9,11 +9,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type AsrEngine, createEngine } from "@lingostream/asr";
 import type { RunningService, ServiceContext } from "@lingostream/runtime";
-import { createEngine, type AsrEngine } from "@lingostream/asr";
-import { jobEventValue, type AudioSegment, type MemoryPressure } from "@lingostream/schemas";
-import { LONG_TEXT, SHORT_TEXTS, createStackContext, synthesizeSpeech, waitFor, type StackContext } from "@lingostream/testkit";
+import { type AudioSegment, jobEventValue, type MemoryPressure } from "@lingostream/schemas";
+import { createStackContext, LONG_TEXT, SHORT_TEXTS, type StackContext, synthesizeSpeech, waitFor } from "@lingostream/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobWatcher } from "../../src/job-watcher.ts";
 import { ROLES, startServices, stopServices } from "../../src/services.ts";
 
@@ -179,7 +180,7 @@ describe("memory backpressure across the workers", () => {
 
       // Phase 2: while the pressure lasts nothing new starts, and a new job is not cut.
       await submitJob(ctx, shortJob, short.path);
-      await new Promise((r) => setTimeout(r, 15 * INTERVAL_MS));
+      await sleep(15 * INTERVAL_MS);
       // Only segments already in flight when the pause came (at most LINGOSTREAM_ASR_MAX_IN_FLIGHT) may still reach the engine.
       expect(engineCalls.filter((t) => t > paused.time).length).toBeLessThanOrEqual(2);
       expect(segmentsOf(shortJob)).toEqual([]);

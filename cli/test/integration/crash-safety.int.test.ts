@@ -15,13 +15,14 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { setTimeout as sleep } from "node:timers/promises";
 import { LOCAL_S3_CREDENTIALS, LOCAL_S3_ENDPOINT } from "@lingostream/runtime";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type FaultRunOutcome, type RunHandle, type RunReport, runWithFault, type TranscriptJson } from "./crash/fault-run.ts";
 import { generateMedia } from "./crash/media.ts";
-import { runWithFault, type FaultRunOutcome, type RunHandle, type RunReport, type TranscriptJson } from "./crash/fault-run.ts";
 import { checkSurvival, listBucket, type Survival } from "./crash/object-survival.ts";
-import { startPrivateBroker, type PrivateBroker } from "./crash/private-broker.ts";
-import { startPrivateS3, type PrivateS3 } from "./crash/private-s3.ts";
+import { type PrivateBroker, startPrivateBroker } from "./crash/private-broker.ts";
+import { type PrivateS3, startPrivateS3 } from "./crash/private-s3.ts";
 import { freePort } from "./crash/stack-script.ts";
 import { TcpProxy } from "./crash/tcp-proxy.ts";
 
@@ -49,7 +50,6 @@ function seeded(seed: number): () => number {
   };
 }
 const random = seeded(SEED);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("crash safety", () => {
   let dir: string;

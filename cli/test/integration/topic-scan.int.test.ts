@@ -4,9 +4,9 @@
 // failing when asked to, and leaves no consumer group behind.
 
 import { setTimeout as sleep } from "node:timers/promises";
+import { createStackContext, type StackContext } from "@lingostream/testkit";
 import type { Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createStackContext, type StackContext } from "@lingostream/testkit";
 import { scanEvents, scanTopics } from "../../src/topic-scan/topic-scan.ts";
 
 const KEYS = 10;

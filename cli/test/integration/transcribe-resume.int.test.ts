@@ -6,12 +6,13 @@ import { spawn } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import type { Consumer } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningService } from "@lingostream/runtime";
 import { readJobEvent, type SegmentTranscribed } from "@lingostream/schemas";
 import { createStackContext, type StackContext } from "@lingostream/testkit";
+import type { Consumer } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROLES, startServices, stopServices } from "../../src/services.ts";
 
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
@@ -193,7 +194,7 @@ describe("transcribe over a backlog", () => {
       expect((await readdir(join(dir, out))).filter((f) => f.endsWith(".json")).sort()).toEqual(["t-0.json", "t-1.json", "t-2.json"]);
     }
     // Both runs ended with every job complete; a duplicate would have come by now or within moments.
-    await new Promise((r) => setTimeout(r, 3000));
+    await sleep(3000);
     const fresh = [...transcribedPerSegment()].filter(([id]) => !before.has(id));
     expect(fresh.length).toBeGreaterThanOrEqual(6);
     expect(fresh.filter(([, n]) => n !== 1)).toEqual([]);

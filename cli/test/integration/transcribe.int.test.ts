@@ -6,10 +6,10 @@
 import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { wordErrorRate, type RunningService } from "@lingostream/runtime";
 import { createEngine } from "@lingostream/asr";
-import { LONG_TEXT, SHORT_TEXTS, createStackContext, hasRecordedSpeech, loadWavAudio, recordedSpeech, synthesizeSpeech, type StackContext } from "@lingostream/testkit";
+import { type RunningService, wordErrorRate } from "@lingostream/runtime";
+import { createStackContext, hasRecordedSpeech, LONG_TEXT, loadWavAudio, recordedSpeech, SHORT_TEXTS, type StackContext, synthesizeSpeech } from "@lingostream/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { transcribe } from "../../src/commands/transcribe.ts";
 import { ROLES, startServices, stopServices } from "../../src/services.ts";
 

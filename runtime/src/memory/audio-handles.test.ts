@@ -1,7 +1,8 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
-import { HandleRegistry, ReleasedHandleError, withHandle, type LeakReport } from "./audio-handles.ts";
+import { HandleRegistry, type LeakReport, ReleasedHandleError, withHandle } from "./audio-handles.ts";
 
 /** The collector, without --expose-gc on the command line: the flag set at run time exposes gc to new contexts. */
 function exposeGc(): (() => void) | undefined {
@@ -21,7 +22,7 @@ const gc = exposeGc();
 async function collectUntil(done: () => boolean, rounds = 50): Promise<void> {
   for (let i = 0; i < rounds && !done(); i++) {
     gc?.();
-    await new Promise((resolve) => setTimeout(resolve, 1));
+    await sleep(1);
   }
 }
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { governorBackpressure } from "./backpressure.ts";
 import { PressureGovernor, type RemotePressure } from "./governor.ts";
@@ -83,10 +84,10 @@ describe("startLocalSampling", () => {
       intervalMs: 2,
       onError: (err) => errors.push(err),
     });
-    for (let i = 0; i < 100 && g.state.level !== "CRITICAL"; i++) await new Promise((r) => setTimeout(r, 2));
+    for (let i = 0; i < 100 && g.state.level !== "CRITICAL"; i++) await sleep(2);
     await sampling.stop();
     const after = calls;
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
     expect(g.state.level).toBe("CRITICAL");
     expect(errors).toHaveLength(1);
     expect(calls).toBe(after);

@@ -3,7 +3,7 @@
 // hooks for level changes and cleanup. Structurally the Backpressure interface
 // that processors/asr accepts.
 
-import { maxInFlightFor, type Hook, type PressureGovernor } from "./governor.ts";
+import { type Hook, maxInFlightFor, type PressureGovernor } from "./governor.ts";
 import type { PressureLevel } from "./levels.ts";
 
 /** What a consumer learns on each level change. */

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
@@ -137,7 +138,7 @@ describe("BufferPool", () => {
     const waiter = p.acquire(100);
     for (let i = 0; i < 50 && registry.leaked === 0; i++) {
       gc?.();
-      await new Promise((r) => setTimeout(r, 1));
+      await sleep(1);
     }
     expect(registry.leaked).toBe(1);
     const h = await waiter;

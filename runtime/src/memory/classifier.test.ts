@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { classify, levelForRatio, rawLevel } from "./classifier.ts";
-import { defaultThresholds as t, type PressureLevel } from "./levels.ts";
+import { type PressureLevel, defaultThresholds as t } from "./levels.ts";
 
 const LIMIT = 100 * 1024 ** 3;
 /** Plenty free: only the ratio decides. */

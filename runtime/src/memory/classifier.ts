@@ -2,7 +2,7 @@
 // ratio a margin below the threshold, so a level does not flap around a boundary.
 // Pure and deterministic; the caller keeps the previous level.
 
-import { severity, type PressureLevel, type PressureThresholds } from "./levels.ts";
+import { type PressureLevel, type PressureThresholds, severity } from "./levels.ts";
 
 /** The parts of a MemoryUsage that decide a level. */
 export interface ClassifierInput {

@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { PressureGovernor, maxInFlightFor, type GovernorOptions, type RemotePressure } from "./governor.ts";
+import { type GovernorOptions, maxInFlightFor, PressureGovernor, type RemotePressure } from "./governor.ts";
 import type { PressureLevel } from "./levels.ts";
 import type { MemorySample } from "./sampler.ts";
 
@@ -216,7 +217,7 @@ describe("PressureGovernor", () => {
       throw new Error("sync boom");
     });
     g.onEmergency(async () => {
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
       finished = true;
     });
     g.onEmergency(async () => {

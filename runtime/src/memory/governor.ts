@@ -4,10 +4,10 @@
 
 import { hostname } from "node:os";
 import { classify, rawLevel } from "./classifier.ts";
-import { systemClock, type Clock } from "./clock.ts";
-import { defaultThresholds, severity, worstLevel, type PressureLevel, type PressureThresholds } from "./levels.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import { defaultThresholds, type PressureLevel, type PressureThresholds, severity, worstLevel } from "./levels.ts";
 import type { MemorySample } from "./sampler.ts";
-import { computeUsage, defaultUsageOptions, projectUsage, type MemoryUsage, type UsageOptions } from "./usage.ts";
+import { computeUsage, defaultUsageOptions, type MemoryUsage, projectUsage, type UsageOptions } from "./usage.ts";
 
 /** The fields of a MemoryPressure event the governor needs. */
 export interface RemotePressure {

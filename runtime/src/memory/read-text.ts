@@ -1,7 +1,7 @@
 // How memory sources read kernel files: asynchronously (never blocking the event
 // loop) and tolerant of absence, since every source is optional on some host.
 
-import { open, readFile, type FileHandle } from "node:fs/promises";
+import { type FileHandle, open, readFile } from "node:fs/promises";
 
 /** Text of a file, or undefined when it is absent or unreadable. Injected in tests. */
 export type ReadText = (path: string) => Promise<string | undefined>;

@@ -3,11 +3,11 @@
 // a missing source leaves its field null rather than failing the sample.
 
 import { freemem, totalmem } from "node:os";
-import { CgroupMemoryReader, type CgroupMemory } from "./cgroup.ts";
-import { systemClock, type Clock } from "./clock.ts";
-import { readHostMemory, type HostMemory } from "./meminfo.ts";
-import { readPsi, type PsiMemory } from "./psi.ts";
-import { kernelFileReader, type KernelFileReader, type ReadText } from "./read-text.ts";
+import { type CgroupMemory, CgroupMemoryReader } from "./cgroup.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import { type HostMemory, readHostMemory } from "./meminfo.ts";
+import { type PsiMemory, readPsi } from "./psi.ts";
+import { type KernelFileReader, kernelFileReader, type ReadText } from "./read-text.ts";
 
 export interface ProcessMemory {
   rssBytes: number;

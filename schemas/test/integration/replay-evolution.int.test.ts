@@ -7,8 +7,8 @@ import { randomBytes } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { RegistryClient } from "../../src/registry-client.ts";
 import { EventSerde } from "../../src/serde.ts";
+import { type AvroRecordSchema, topicSchema } from "../../src/topic-schemas.ts";
 import type { TopicKey } from "../../src/topics.ts";
-import { topicSchema, type AvroRecordSchema } from "../../src/topic-schemas.ts";
 
 const REGISTRY_URL = process.env.SCHEMA_REGISTRY_URL ?? "http://localhost:8081/apis/ccompat/v7";
 const prefix = `it-replay-evolution-${randomBytes(3).toString("hex")}.`;

@@ -4,6 +4,7 @@
 // so this file is where the library-backed paths are proven.
 
 import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isSerdeError, type SerdeError, type SerdeErrorCode } from "../../src/errors.ts";
@@ -46,7 +47,7 @@ beforeAll(async () => {
       return;
     } catch (error) {
       if (Date.now() > deadline) throw new Error(`schema registry at ${REGISTRY_URL} did not come up`, { cause: error });
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      await sleep(2_000);
     }
   }
 });

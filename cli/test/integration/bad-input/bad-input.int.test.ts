@@ -10,19 +10,19 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeWav, type RunningService } from "@lingostream/runtime";
 import type { SegmentTranscribed } from "@lingostream/schemas";
-import { createStackContext, waitFor, type StackContext } from "@lingostream/testkit";
+import { createStackContext, type StackContext, waitFor } from "@lingostream/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { transcribe } from "../../../src/commands/transcribe.ts";
 import { ROLES, startServices, stopServices } from "../../../src/services.ts";
 import {
-  EventLog,
-  RawProducer,
-  UNKNOWN_SCHEMA_ID,
   audioSegment,
+  EventLog,
   garbageBodyFrame,
   jobRequested,
+  RawProducer,
+  UNKNOWN_SCHEMA_ID,
   unknownSchemaIdFrame,
   withSchemaDefaults,
 } from "./event-fixtures.ts";

@@ -3,19 +3,19 @@
 // unknown schema ids), and an event log that reads back everything the
 // workers wrote to asr.jobs, asr.results and asr.segments.failed.
 
-import type { Consumer, Producer } from "kafkajs";
-import { encodeWav, sha256Hex, type ServiceContext } from "@lingostream/runtime";
+import { encodeWav, type ServiceContext, sha256Hex } from "@lingostream/runtime";
 import {
+  type AudioSegment,
   encodeFrame,
+  type JobEventBodies,
   jobEventValue,
   readJobEvent,
-  topicSchema,
-  type AudioSegment,
-  type JobEventBodies,
   type SegmentFailed,
   type SegmentTranscribed,
   type TopicKey,
+  topicSchema,
 } from "@lingostream/schemas";
+import type { Consumer, Producer } from "kafkajs";
 
 /** Fills fields the local schema declares with a default, so builders keep up with added optional fields. */
 export function withSchemaDefaults<T extends object>(topicKey: TopicKey, value: T): T {

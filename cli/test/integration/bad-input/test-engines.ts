@@ -3,7 +3,7 @@
 // gives two of them test meanings: "deterministic" hears a word per second of
 // sound and nothing in silence; "openai" hallucinates 1000-character words.
 
-import { createEngine, type AsrEngine, type EngineFactory, type EngineResult } from "@lingostream/asr";
+import { type AsrEngine, createEngine, type EngineFactory, type EngineResult } from "@lingostream/asr";
 
 /** The engine name a job asks for to get the hallucinating engine. */
 export const HALLUCINATING = "openai";

@@ -6,11 +6,11 @@
 
 import { join } from "node:path";
 import type { ObjectStore } from "@lingostream/runtime";
-import { waitFor, createStackContext } from "@lingostream/testkit";
+import { createStackContext, waitFor } from "@lingostream/testkit";
 import { replay } from "../../../src/commands/replay.ts";
 import { transcribe } from "../../../src/commands/transcribe.ts";
-import { WorkerChild } from "./worker-child.ts";
 import { TopicObserver } from "./topic-observer.ts";
+import { WorkerChild } from "./worker-child.ts";
 
 export interface TranscriptJson {
   jobId: string;

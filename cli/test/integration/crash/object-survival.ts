@@ -4,7 +4,8 @@
 // itself deletes meanwhile is excused.
 
 import { createHash } from "node:crypto";
-import { PipelineError, type ObjectStore } from "@lingostream/runtime";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type ObjectStore, PipelineError } from "@lingostream/runtime";
 
 /** Key → size of every object in the bucket. */
 export type Listing = Map<string, number>;
@@ -65,7 +66,6 @@ function archiveStart(key: string): string | undefined {
   return key.startsWith("archive/") ? key.slice(0, key.lastIndexOf("-") + 1) : undefined;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Lists the bucket again and holds it against `before`; reads back every segment audio object that is still there. */
 export async function checkSurvival(before: Listing, options: SurvivalOptions): Promise<Survival> {

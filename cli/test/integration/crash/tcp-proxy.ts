@@ -2,7 +2,7 @@
 // outage as clients see one (open connections reset, new ones refused) without
 // restarting the server, which other tests may be using at the same time.
 
-import { createServer, connect, type Server, type Socket } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
 
 export class TcpProxy {
   readonly targetHost: string;

@@ -4,9 +4,9 @@
 // so a consumer restart (the broker went away) that reads them again counts
 // each record once.
 
-import type { Consumer } from "kafkajs";
 import type { ServiceContext } from "@lingostream/runtime";
-import { readJobEvent, type AudioSegment, type JobCompleted, type SegmentFailed, type SegmentTranscribed } from "@lingostream/schemas";
+import { type AudioSegment, type JobCompleted, readJobEvent, type SegmentFailed, type SegmentTranscribed } from "@lingostream/schemas";
+import type { Consumer } from "kafkajs";
 
 export interface JobView {
   /** The input's file name, from JobRequested. */

@@ -3,7 +3,7 @@
 // start a new one; one that exits by itself is counted and started again, as
 // a supervisor (systemd, Kubernetes) would. Its log goes to a file.
 
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";

@@ -7,11 +7,11 @@
 import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { type RunningService, serveMetrics } from "@lingostream/runtime";
+import { createStackContext, type StackContext } from "@lingostream/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { serveMetrics, type RunningService } from "@lingostream/runtime";
-import { createStackContext, type StackContext } from "@lingostream/testkit";
-import { startClusterMetrics, type ClusterMetrics } from "../../../src/cluster-metrics.ts";
+import { type ClusterMetrics, startClusterMetrics } from "../../../src/cluster-metrics.ts";
 import { ROLES, startServices, stopServices } from "../../../src/services.ts";
 import { watchedGroups } from "../../../src/status/watched-groups.ts";
 

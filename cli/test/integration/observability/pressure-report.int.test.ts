@@ -5,13 +5,13 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Producer } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PressureLevel } from "@lingostream/schemas";
 import { createStackContext, type StackContext } from "@lingostream/testkit";
+import type { Producer } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pressureReport } from "../../../src/commands/pressure.ts";
 import { decodePng } from "./png-pixels.ts";
-import { pressureValue, produceSynthetic, trendValue, type SyntheticEvent } from "./synthetic-pressure.ts";
+import { pressureValue, produceSynthetic, type SyntheticEvent, trendValue } from "./synthetic-pressure.ts";
 
 const S = 1000;
 // Two hours ago on a minute boundary, so windows of the report line up with the series.

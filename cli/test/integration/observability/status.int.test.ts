@@ -3,11 +3,11 @@
 // submitted wait in its group's lag. Status names the groups with their lag,
 // the processors with the level they obey, the jobs and the dead letters.
 
-import type { Producer } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningService } from "@lingostream/runtime";
 import { jobEventValue, type SegmentFailed } from "@lingostream/schemas";
-import { createStackContext, waitFor, type StackContext } from "@lingostream/testkit";
+import { createStackContext, type StackContext, waitFor } from "@lingostream/testkit";
+import type { Producer } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { status } from "../../../src/commands/status.ts";
 import { startServices, stopServices } from "../../../src/services.ts";
 import type { StatusReport } from "../../../src/status/status-model.ts";

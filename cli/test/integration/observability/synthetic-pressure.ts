@@ -3,9 +3,9 @@
 // time), so the report can be checked against known answers and measured on
 // long series.
 
-import type { Producer } from "kafkajs";
 import type { ServiceContext } from "@lingostream/runtime";
 import type { MemoryPressure, PressureLevel, PressureTrend } from "@lingostream/schemas";
+import type { Producer } from "kafkajs";
 
 const LIMIT = 8 * 1024 ** 3;
 

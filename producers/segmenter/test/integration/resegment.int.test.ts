@@ -2,11 +2,12 @@
 // requested twice) announces only the segments the first pass had not.
 
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Consumer } from "kafkajs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { loadConfig } from "@lingostream/runtime";
 import type { AudioSegment, JobRequested } from "@lingostream/schemas";
-import { createStackContext, waitFor, type StackContext } from "@lingostream/testkit";
+import { createStackContext, type StackContext, waitFor } from "@lingostream/testkit";
+import type { Consumer } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { segmenterSpec } from "../../src/config.ts";
 import { progressKey } from "../../src/publish-progress.ts";
 import { segmentJob } from "../../src/segment-job.ts";
@@ -68,7 +69,7 @@ describe("segmenting a job again", () => {
       await waitFor(() => announced.length >= 4, "the rest of the segments");
       const third = await segmentJob(stack.ctx, job, { config, producer, input: media });
       expect(third.segmentCount).toBe(4);
-      await new Promise((r) => setTimeout(r, 1500));
+      await sleep(1500);
       expect(announced.map((s) => s.index).sort()).toEqual([0, 1, 2, 3]);
       expect(await stack.ctx.store.exists(progressKey(job.tenant, job.jobId))).toBe(true);
 

@@ -7,12 +7,12 @@ import { readFile, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { encodeWav, parseWav } from "@lingostream/runtime";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { decodePcmStream } from "../../src/decode.ts";
 import { probeMedia } from "../../src/probe.ts";
 import { type MediaSegment, type SegmentMediaOptions, segmentMedia } from "../../src/segment-media.ts";
 import { SegmenterError } from "../../src/segmenter-error.ts";
-import { encodeWav, parseWav } from "@lingostream/runtime";
 import { ffmpeg, ffmpegChildren, makeTempDir, removeTempDir, toneWithGaps } from "./media-fixtures.ts";
 
 const GAPS: Array<[number, number]> = [
