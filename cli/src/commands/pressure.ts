@@ -52,7 +52,7 @@ export function registerPressureCommands(program: Command): void {
     .option("--window <duration>", "window length (30s, 1m, 1h, 1d)", "1m")
     .option("--format <format>", `output: ${REPORT_FORMATS.join(", ")}`, "table")
     .option("--plot <file>", "also draw used ratio over time per source to a .png or .svg file")
-    .option("--max-horizon <duration>", "forecasts of CRITICAL further out than this are counted but not scored", "1h")
+    .option("--max-horizon <duration>", "forecasts of CRITICAL further out than this are watched for twice this long and not scored if it has not come", "1h")
     .action(async (opts: PressureReportOptions) => {
       await pressureReport(opts, process.env, (text) => process.stdout.write(text));
     });
@@ -110,6 +110,7 @@ export async function pressureReport(opts: PressureReportOptions, env: Env, writ
       return {
         kind: "trend",
         sourceId: v.sourceId,
+        host: v.host,
         time: v.windowEnd,
         windowStart: v.windowStart,
         level: v.level,

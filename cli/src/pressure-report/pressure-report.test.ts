@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import type { PressureLevel } from "@lingostream/runtime";
+import { describe, expect, it } from "vitest";
 import { PressureReport, type PressureReportEvent, type TrendEvent } from "./pressure-report.ts";
 import type { WindowRow } from "./window-stats.ts";
 
@@ -137,26 +137,33 @@ describe("pressure report on a fixed series", () => {
     expect(summary("a")?.transitions).toBe(4);
   });
 
-  it("scores a forecast that CRITICAL beat as a hit, with its error", () => {
-    expect(row("a", 0)?.forecasts).toEqual({ issued: 1, hits: 1, misses: 0, falseAlarms: 0, open: 0, beyondHorizon: 0, maeSeconds: 8 });
-    // CRITICAL began at 100 s, inside a's pending forecast: not a miss.
+  it("scores a forecast that CRITICAL followed within twice its lead as a hit, with its relative error", () => {
+    // Predicted 50 s, came in 42 s: 8 / 42 = 0.190 late.
+    expect(row("a", 0)?.forecasts).toMatchObject({ issued: 1, hits: 1, tooLate: 0, falseAlarms: 0, open: 0, beyondHorizon: 0, misses: 0 });
+    expect(row("a", 0)?.forecasts.relativeError).toEqual({ median: 0.19, p90: 0.19 });
+    expect(row("a", 0)?.forecasts.late).toEqual({ count: 1, medianRelativeError: 0.19, maxRelativeError: 8 / 42 });
+    expect(row("a", 0)?.forecasts.early).toEqual({ count: 0, medianRelativeError: null, maxRelativeError: null });
+    // CRITICAL began at 100 s, and a's pending forecast hit it: not a miss.
     expect(row("a", 1)?.forecasts.misses).toBe(0);
-    expect(row("c", 2)?.forecasts).toEqual({ issued: 0, hits: 0, misses: 0, falseAlarms: 0, open: 0, beyondHorizon: 0, maeSeconds: null });
-    expect(row("c", 1)?.forecasts.issued).toBe(1);
-    expect(row("c", 1)?.forecasts.hits).toBe(1);
-    expect(row("c", 1)?.forecasts.maeSeconds).toBe(8);
+    expect(row("c", 2)?.forecasts).toMatchObject({ issued: 0, hits: 0, misses: 0, falseAlarms: 0, open: 0, beyondHorizon: 0, relativeError: { median: null, p90: null } });
+    expect(row("c", 1)?.forecasts).toMatchObject({ issued: 1, hits: 1 });
+    // Predicted 30 s, came in 22 s.
+    expect(row("c", 1)?.forecasts.late.maxRelativeError).toBeCloseTo(8 / 22, 12);
   });
 
   it("scores CRITICAL that no forecast covered as a miss", () => {
     expect(row("c", 1)?.forecasts.misses).toBe(1);
-    expect(summary("c")?.forecasts).toEqual({ issued: 1, hits: 1, misses: 1, falseAlarms: 0, open: 0, beyondHorizon: 0, maeSeconds: 8 });
+    expect(summary("c")?.forecasts).toMatchObject({ issued: 1, hits: 1, misses: 1, falseAlarms: 0, open: 0, beyondHorizon: 0, relativeError: { median: 0.364, p90: 0.364 } });
   });
 
-  it("scores an expired forecast as a false alarm, an unexpired one as open, a far one as beyond the horizon", () => {
-    expect(row("b", 0)?.forecasts).toEqual({ issued: 1, hits: 0, misses: 0, falseAlarms: 1, open: 0, beyondHorizon: 0, maeSeconds: null });
-    expect(row("b", 1)?.forecasts).toEqual({ issued: 1, hits: 0, misses: 0, falseAlarms: 0, open: 1, beyondHorizon: 0, maeSeconds: null });
-    expect(row("b", 2)?.forecasts.beyondHorizon).toBe(1);
-    expect(summary("b")?.forecasts).toEqual({ issued: 2, hits: 0, misses: 0, falseAlarms: 1, open: 1, beyondHorizon: 1, maeSeconds: null });
+  it("scores a forecast past twice its lead as a false alarm and names it; one still watched when the data ends is open", () => {
+    expect(row("b", 0)?.forecasts).toMatchObject({ issued: 1, hits: 0, misses: 0, falseAlarms: 1, open: 0, beyondHorizon: 0 });
+    expect(row("b", 0)?.flaggedForecasts).toEqual([{ verdict: "falseAlarm", issuedAt: 58 * S, host: null, predictedSeconds: 30, actualSeconds: null }]);
+    expect(row("b", 1)?.forecasts).toMatchObject({ issued: 1, falseAlarms: 0, open: 1 });
+    // 2 h, beyond the 1 h horizon: watched for 2 h at most, and the data ends first.
+    expect(row("b", 2)?.forecasts).toMatchObject({ issued: 1, open: 1, beyondHorizon: 0 });
+    expect(summary("b")?.forecasts).toMatchObject({ issued: 3, hits: 0, misses: 0, falseAlarms: 1, open: 2, beyondHorizon: 0 });
+    expect(summary("b")?.flaggedForecasts).toBeUndefined();
   });
 
   it("falls back to the trends where no samples are left", () => {

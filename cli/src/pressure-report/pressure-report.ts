@@ -1,18 +1,19 @@
 // The pressure report's aggregation: MemoryPressure samples and PressureTrend
 // windows, in time order, become one row per source and window plus a summary
 // per source. Streaming: each source holds its open window, the closed windows
-// still waiting on a forecast (at most the horizon cap's worth) and its pending
-// forecasts, so memory does not grow with the length of the period.
+// still waiting on a forecast (at most twice the horizon cap's worth) and its
+// pending forecasts, so memory does not grow with the length of the period.
 //
-// Forecasts: a trend with a finite secondsToCritical (below CRITICAL) predicts
-// CRITICAL by windowEnd + secondsToCritical. It is a hit when CRITICAL is seen
-// after it and no later than that deadline (error: |actual - forecast| seconds),
-// a false alarm when the source reports past the deadline without CRITICAL, and
-// open when the data ends first. A CRITICAL onset that no pending forecast
-// covered is a miss, counted in the window where it began.
+// Forecasts: a trend below CRITICAL with a finite, positive secondsToCritical
+// predicts CRITICAL that long after its windowEnd. Each is watched until CRITICAL
+// is seen or its watch ends, and judged by the rules of forecast-score.ts (hit
+// with a relative error, too late, false alarm, beyond horizon, or open when the
+// data ends first). A CRITICAL onset that no forecast hit is a miss, counted in
+// the window where it began.
 
 import type { PressureLevel } from "@lingostream/runtime";
-import { WindowStats, zeroLevelTimes, type WindowRow } from "./window-stats.ts";
+import { judgeArrival, judgeNoArrival, watchOf } from "./forecast-score.ts";
+import { type WindowRow, WindowStats, zeroLevelTimes } from "./window-stats.ts";
 
 export interface SampleEvent {
   kind: "sample";
@@ -28,6 +29,8 @@ export interface SampleEvent {
 export interface TrendEvent {
   kind: "trend";
   sourceId: string;
+  /** The monitor's host, to name a forecast in the report. */
+  host?: string;
   /** windowEnd, epoch ms: when the trend was known. */
   time: number;
   windowStart: number;
@@ -50,7 +53,7 @@ export interface PressureReportOptions {
   until: number;
   /** Window length, ms; windows are aligned to multiples of it since the epoch. */
   windowMs: number;
-  /** Forecasts further out are counted as beyondHorizon, not evaluated (default 1 h). */
+  /** Forecasts are watched for at most twice this; one further out that CRITICAL did not follow by then is beyondHorizon (default 1 h). */
   maxHorizonMs?: number;
   /** A sample stands for at most this many of its intervals when the next is late (default 3). */
   gapIntervals?: number;
@@ -71,15 +74,18 @@ export interface PressureReportResult {
 
 interface Forecast {
   issuedAt: number;
-  deadline: number;
-  horizonSeconds: number;
+  host: string | null;
+  predictedSeconds: number;
+  /** Seen below CRITICAL after this (epoch ms), the forecast is judged without CRITICAL. */
+  watchUntil: number;
+  capped: boolean;
   window: WindowStats;
 }
 
 interface SourceState {
   sourceId: string;
   open: WindowStats | undefined;
-  /** Closed, waiting for their forecasts; emitted in order. */
+  /** Closed, waiting for their forecasts (at most twice the horizon's worth); emitted in order. */
   closed: WindowStats[];
   whole: WindowStats;
   summary: { levelMs: WindowRow["levelMs"]; transitions: number; peak: number; bases: Set<WindowRow["basis"]>; samples: number; trends: number };
@@ -127,7 +133,6 @@ export class PressureReport {
       return;
     }
     this.advance(s, event.time);
-    this.expire(s, event.time);
     const open = s.open!;
     if (event.kind === "sample") {
       this.attribute(s, event.time);
@@ -165,7 +170,7 @@ export class PressureReport {
       for (const s of this.sources.values()) {
         if (s.open) {
           this.attribute(s, s.open.end);
-          for (const f of s.pending) f.window.resolve("open");
+          for (const f of s.pending) f.window.judged("open");
           s.pending = [];
           this.close(s);
         }
@@ -247,7 +252,7 @@ export class PressureReport {
   private flushReady(s: SourceState): void {
     while (s.closed.length > 0 && s.closed[0]!.pending === 0) {
       const w = s.closed.shift()!;
-      const row = w.row(s.sourceId);
+      const row = w.row(s.sourceId, true);
       s.whole.addOutcomes(w);
       const sum = s.summary;
       for (const level of Object.keys(sum.levelMs) as PressureLevel[]) sum.levelMs[level] += row.levelMs[level];
@@ -261,25 +266,37 @@ export class PressureReport {
     }
   }
 
-  private expire(s: SourceState, time: number): void {
-    if (s.pending.length === 0) return;
-    s.pending = s.pending.filter((f) => {
-      if (f.deadline >= time) return true;
-      f.window.resolve("falseAlarm");
-      return false;
-    });
-  }
-
+  /**
+   * An observation of the source's level. Below CRITICAL it ends the watch of
+   * forecasts it is past; CRITICAL judges every forecast before it (the last
+   * observation was inside their watch, or they would have ended), and an onset
+   * that none of them hit is a miss.
+   */
   private observe(s: SourceState, time: number, level: PressureLevel): void {
     if (level !== "CRITICAL") {
       s.critical = false;
+      if (s.pending.length === 0) return;
+      s.pending = s.pending.filter((f) => {
+        if (time <= f.watchUntil) return true;
+        const verdict = judgeNoArrival(f.capped);
+        f.window.judged(verdict);
+        if (verdict === "falseAlarm") f.window.flag({ verdict, issuedAt: f.issuedAt, host: f.host, predictedSeconds: f.predictedSeconds, actualSeconds: null });
+        return false;
+      });
       return;
     }
     let hits = 0;
     s.pending = s.pending.filter((f) => {
-      if (!(f.issuedAt < time && time <= f.deadline)) return true;
-      f.window.resolve("hit", Math.abs((time - f.issuedAt) / 1000 - f.horizonSeconds));
-      hits++;
+      if (!(f.issuedAt < time)) return true;
+      const actualSeconds = (time - f.issuedAt) / 1000;
+      const judgement = judgeArrival(f.predictedSeconds, actualSeconds);
+      if (judgement.verdict === "hit") {
+        f.window.judged("hit", judgement.relativeError);
+        hits++;
+      } else {
+        f.window.judged("tooLate");
+        f.window.flag({ verdict: "tooLate", issuedAt: f.issuedAt, host: f.host, predictedSeconds: f.predictedSeconds, actualSeconds });
+      }
       return false;
     });
     if (!s.critical && hits === 0) s.open!.miss();
@@ -291,12 +308,9 @@ export class PressureReport {
     // 0 means "already CRITICAL": an observation, not a forecast.
     if (seconds === null || !Number.isFinite(seconds) || seconds <= 0 || trend.level === "CRITICAL") return;
     const open = s.open!;
-    if (seconds * 1000 > this.options.maxHorizonMs) {
-      open.beyondHorizon();
-      return;
-    }
     open.issued();
-    s.pending.push({ issuedAt: trend.time, deadline: trend.time + seconds * 1000, horizonSeconds: seconds, window: open });
+    const watch = watchOf(trend.time, seconds, this.options.maxHorizonMs);
+    s.pending.push({ issuedAt: trend.time, host: trend.host ?? null, predictedSeconds: seconds, watchUntil: watch.until, capped: watch.capped, window: open });
   }
 
   private summaryRow(s: SourceState): WindowRow {

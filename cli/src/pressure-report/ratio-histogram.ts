@@ -1,6 +1,7 @@
-// Percentiles of a used ratio in fixed memory: 1001 buckets of 0.001 over 0..1,
-// so a window of a day costs the same 4 KiB as a window of a minute. Values are
-// rounded to the nearest bucket (error at most 0.0005); above 1 they count as 1.
+// Percentiles of a ratio (a used ratio, a forecast's relative error) in fixed
+// memory: 1001 buckets of 0.001 over 0..1, so a window of a day costs the same
+// 4 KiB as a window of a minute. Values are rounded to the nearest bucket
+// (error at most 0.0005); above 1 they count as 1.
 
 export const RATIO_RESOLUTION = 0.001;
 const BUCKETS = Math.round(1 / RATIO_RESOLUTION) + 1;
@@ -18,6 +19,12 @@ export class RatioHistogram {
     const bucket = Math.min(BUCKETS - 1, Math.max(0, Math.round(ratio / RATIO_RESOLUTION)));
     this.counts[bucket]! += weight;
     this.total += weight;
+  }
+
+  /** Adds another histogram's counts (a whole period from its windows). */
+  addAll(other: RatioHistogram): void {
+    for (let i = 0; i < BUCKETS; i++) this.counts[i]! += other.counts[i]!;
+    this.total += other.total;
   }
 
   /** Nearest-rank quantile (q in (0, 1]) of the rounded values; undefined when empty. */

@@ -3,8 +3,9 @@
 // per window, then one per source for the whole period) or a plain-text table.
 
 import Table from "cli-table3";
-import type { WindowRow } from "./window-stats.ts";
+import { type FlaggedForecast, LEAD_TOLERANCE_FACTOR } from "./forecast-score.ts";
 import { formatDuration } from "./time-args.ts";
+import type { WindowRow } from "./window-stats.ts";
 
 export type ReportFormat = "table" | "json" | "csv";
 export const REPORT_FORMATS: readonly ReportFormat[] = ["table", "json", "csv"];
@@ -33,12 +34,13 @@ export function createReportWriter(format: ReportFormat, meta: ReportMeta, write
 
 /** A row for machines: ISO times, seconds instead of milliseconds. */
 function plainRow(row: WindowRow) {
-  const { levelMs, start, end, ...rest } = row;
+  const { levelMs, start, end, flaggedForecasts, ...rest } = row;
   return {
     ...rest,
     start: iso(start),
     end: iso(end),
     levelSeconds: { LOW: levelMs.LOW / 1000, MODERATE: levelMs.MODERATE / 1000, HIGH: levelMs.HIGH / 1000, CRITICAL: levelMs.CRITICAL / 1000 },
+    ...(flaggedForecasts ? { flaggedForecasts: flaggedForecasts.map((f) => ({ ...f, issuedAt: iso(f.issuedAt) })) } : {}),
   };
 }
 
@@ -84,11 +86,18 @@ const CSV_HEADER = [
   "transitions",
   "forecasts",
   "hits",
-  "misses",
+  "too_late",
   "false_alarms",
-  "open",
   "beyond_horizon",
-  "mae_s",
+  "open",
+  "misses",
+  "rel_err_p50",
+  "rel_err_p90",
+  "early_hits",
+  "early_rel_err_p50",
+  "late_hits",
+  "late_rel_err_p50",
+  "late_rel_err_max",
 ];
 
 export function csvField(value: string | number | null): string {
@@ -118,11 +127,18 @@ function csvLine(scope: "window" | "total", r: WindowRow): string {
     r.transitions,
     f.issued,
     f.hits,
-    f.misses,
+    f.tooLate,
     f.falseAlarms,
-    f.open,
     f.beyondHorizon,
-    f.maeSeconds,
+    f.open,
+    f.misses,
+    f.relativeError.median,
+    f.relativeError.p90,
+    f.early.count,
+    f.early.medianRelativeError,
+    f.late.count,
+    f.late.medianRelativeError,
+    f.late.maxRelativeError,
   ]
     .map(csvField)
     .join(",");
@@ -144,17 +160,37 @@ const dur = (ms: number) => (ms > 0 ? formatDuration(ms) : "-");
 const slope = (perSecond: number | null) => (perSecond === null ? "-" : `${perSecond >= 0 ? "+" : ""}${(perSecond * 6000).toFixed(2)}`);
 const forecasts = (r: WindowRow) => {
   const f = r.forecasts;
-  return f.issued + f.misses + f.beyondHorizon === 0 ? "-" : `${f.hits}/${f.misses}/${f.falseAlarms}${f.open > 0 ? ` (+${f.open} open)` : ""}`;
+  return f.issued + f.misses === 0 ? "-" : `${f.hits}/${f.tooLate}/${f.falseAlarms}/${f.misses}${f.open > 0 ? ` (+${f.open} open)` : ""}`;
 };
-const mae = (r: WindowRow) => (r.forecasts.maeSeconds === null ? "-" : formatDuration(r.forecasts.maeSeconds * 1000));
+const relativeError = (r: WindowRow) => (r.forecasts.hits === 0 ? "-" : `${pct(r.forecasts.relativeError.median)}/${pct(r.forecasts.relativeError.p90)}`);
+const sides = (r: WindowRow) => (r.forecasts.hits === 0 ? "-" : `${r.forecasts.early.count}/${r.forecasts.late.count}`);
 
 function cells(r: WindowRow): string[] {
-  return [dur(r.levelMs.LOW), dur(r.levelMs.MODERATE), dur(r.levelMs.HIGH), dur(r.levelMs.CRITICAL), pct(r.peakRatio), pct(r.p95Ratio), slope(r.slopeRatioPerSecond), String(r.transitions), forecasts(r), mae(r)];
+  return [
+    dur(r.levelMs.LOW),
+    dur(r.levelMs.MODERATE),
+    dur(r.levelMs.HIGH),
+    dur(r.levelMs.CRITICAL),
+    pct(r.peakRatio),
+    pct(r.p95Ratio),
+    slope(r.slopeRatioPerSecond),
+    String(r.transitions),
+    forecasts(r),
+    relativeError(r),
+    sides(r),
+  ];
 }
 
-const COLUMNS = ["LOW", "MODERATE", "HIGH", "CRITICAL", "peak", "p95", "pp/min", "trans", "hit/miss/FA", "MAE"];
-const WIDTHS = [8, 8, 8, 8, 6, 6, 7, 5, 18, 7];
+const COLUMNS = ["LOW", "MODERATE", "HIGH", "CRITICAL", "peak", "p95", "pp/min", "trans", "hit/tooLate/FA/miss", "err p50/p90", "early/late"];
+const WIDTHS = [8, 8, 8, 8, 6, 6, 7, 5, 20, 13, 10];
+/** The column written left-aligned: its text grows with "(+n open)". */
+const OUTCOME_COLUMN = 8;
 const SOURCE_WIDTH = 24;
+/** Forecasts the table names at its end; JSON names every one, in its window. */
+const TABLE_FLAGGED_LIMIT = 50;
+
+/** A lead as a reader compares it: tenths of a second under a minute. */
+const lead = (seconds: number) => (seconds < 60 ? `${seconds.toFixed(1)}s` : formatDuration(seconds * 1000));
 
 function fit(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
@@ -163,10 +199,15 @@ function fit(text: string, width: number): string {
 /** Windows as fixed-width lines (streamed), then a summary table per source. */
 function tableWriter(meta: ReportMeta, write: (text: string) => void): ReportWriter {
   const line = (first: string[], rest: string[]) =>
-    `${[...first, ...rest.map((c, i) => (i === 8 ? c.padEnd(WIDTHS[i]!) : c.padStart(WIDTHS[i]!)))].join("  ").trimEnd()}\n`;
+    `${[...first, ...rest.map((c, i) => (i === OUTCOME_COLUMN ? c.padEnd(WIDTHS[i]!) : c.padStart(WIDTHS[i]!)))].join("  ").trimEnd()}\n`;
   let rows = 0;
+  const flagged: { sourceId: string; forecast: FlaggedForecast }[] = [];
+  let flaggedTotal = 0;
   return {
     row(r) {
+      for (const forecast of r.flaggedForecasts ?? []) {
+        if (flaggedTotal++ < TABLE_FLAGGED_LIMIT) flagged.push({ sourceId: r.sourceId, forecast });
+      }
       if (rows++ === 0) {
         write(`Memory pressure ${iso(meta.since)} – ${iso(meta.until)}, ${formatDuration(meta.windowMs)} windows (UTC)\n\n`);
         write(line([fit("source", SOURCE_WIDTH), "window".padEnd(16), "basis  "], COLUMNS));
@@ -184,14 +225,39 @@ function tableWriter(meta: ReportMeta, write: (text: string) => void): ReportWri
         for (const s of summaries) table.push([s.sourceId, s.basis, ...cells(s)]);
         write(`\nWhole period\n${table.toString()}\n`);
       }
+      if (flaggedTotal > 0) write(flaggedTable(flagged, flaggedTotal));
       const t = meta.thresholds;
       write(
         `\nLevels from MODERATE ${pct(t.safeRatio)}, HIGH ${pct(t.warningRatio)}, CRITICAL ${pct(t.criticalRatio)}. ` +
-          `pp/min: slope in percentage points per minute. hit/miss/FA: forecasts of CRITICAL that came true within their horizon / CRITICAL onsets no forecast covered / forecasts whose deadline passed; ` +
-          `MAE: mean |actual - forecast| seconds over the hits; forecasts beyond ${formatDuration(meta.maxHorizonMs)} are not scored.\n`,
+          `pp/min: slope in percentage points per minute. Forecasts of time to CRITICAL: hit when CRITICAL came within ${LEAD_TOLERANCE_FACTOR}x of the predicted lead either way; ` +
+          `tooLate when it came in under 1/${LEAD_TOLERANCE_FACTOR} of it; FA (false alarm) when the source was seen below CRITICAL after ${LEAD_TOLERANCE_FACTOR}x the lead; ` +
+          `miss: a CRITICAL onset no forecast hit. err: |predicted - actual| / actual lead over the hits, median/p90; ` +
+          `early/late: hits that said no later / later than CRITICAL came (late is the dangerous side). ` +
+          `Forecasts beyond ${formatDuration(meta.maxHorizonMs)} are watched for ${formatDuration(LEAD_TOLERANCE_FACTOR * meta.maxHorizonMs)} and not scored if CRITICAL did not come.\n`,
       );
       const ignored = Object.entries(extra.ignored).filter(([, n]) => n > 0);
       if (ignored.length > 0) write(`Ignored events: ${ignored.map(([k, n]) => `${n} ${k}`).join(", ")}.\n`);
     },
   };
+}
+
+/** The false alarms and too-late forecasts, named so a reader can find them in the monitor's output. */
+function flaggedTable(flagged: { sourceId: string; forecast: FlaggedForecast }[], total: number): string {
+  const table = new Table({
+    head: ["issued (UTC)", "source", "host", "verdict", "predicted", "CRITICAL came"],
+    chars: { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" },
+    style: { head: [], border: [] },
+  });
+  for (const { sourceId, forecast: f } of flagged) {
+    table.push([
+      iso(f.issuedAt).slice(0, 19).replace("T", " "),
+      sourceId,
+      f.host ?? "-",
+      f.verdict === "falseAlarm" ? "false alarm" : "too late",
+      `in ${lead(f.predictedSeconds)}`,
+      f.actualSeconds === null ? `not within ${lead(LEAD_TOLERANCE_FACTOR * f.predictedSeconds)}` : `in ${lead(f.actualSeconds)}`,
+    ]);
+  }
+  const more = total > flagged.length ? `${total - flagged.length} more not shown (--format json names every one in its window).\n` : "";
+  return `\nForecasts that were false alarms or too late (${total})\n${table.toString()}\n${more}`;
 }

@@ -5,26 +5,10 @@
 // uses samples when it has any and falls back to trends otherwise.
 
 import type { PressureLevel } from "@lingostream/runtime";
+import { type FlaggedForecast, type ForecastOutcomes, ForecastScore, type ForecastVerdict } from "./forecast-score.ts";
 import { RatioHistogram } from "./ratio-histogram.ts";
 
 export type LevelTimes = Record<PressureLevel, number>;
-
-export interface ForecastOutcomes {
-  /** Trends with a finite time-to-CRITICAL within the horizon cap, issued in this window. */
-  issued: number;
-  /** CRITICAL was observed after the forecast and no later than its deadline. */
-  hits: number;
-  /** CRITICAL began in this window with no forecast pending that covered it. */
-  misses: number;
-  /** The deadline passed (the source kept reporting) without CRITICAL. */
-  falseAlarms: number;
-  /** The data ended before the deadline: neither hit nor false alarm. */
-  open: number;
-  /** Forecasts further out than the horizon cap, not evaluated. */
-  beyondHorizon: number;
-  /** Mean |actual - forecast| seconds to CRITICAL over the hits; null without hits. */
-  maeSeconds: number | null;
-}
 
 export interface WindowRow {
   sourceId: string;
@@ -44,7 +28,10 @@ export interface WindowRow {
   /** Samples: least squares over the window; trends: duration-weighted mean of their slopes. */
   slopeRatioPerSecond: number | null;
   transitions: number;
+  /** Forecasts issued in this window (onsets: those that began in it), judged by forecast-score.ts. */
   forecasts: ForecastOutcomes;
+  /** Window rows only: this window's forecasts that were false alarms or too late, in the order issued. */
+  flaggedForecasts?: FlaggedForecast[];
 }
 
 export function zeroLevelTimes(): LevelTimes {
@@ -97,7 +84,8 @@ export class WindowStats {
   private readonly sampleSlope = new SlopeSums();
   private trendSlopeWeighted = 0;
   private trendSlopeWeight = 0;
-  private readonly outcomes = { issued: 0, hits: 0, misses: 0, falseAlarms: 0, open: 0, beyondHorizon: 0, absErrorSeconds: 0 };
+  private readonly score = new ForecastScore();
+  private readonly flagged: FlaggedForecast[] = [];
   private frozen: Omit<WindowRow, "sourceId" | "forecasts"> | undefined;
 
   constructor(start: number, end: number) {
@@ -132,32 +120,29 @@ export class WindowStats {
     this.trendSlopeWeight += weight;
   }
 
-  /** Outcome counters; hits carry their error. */
+  /** A forecast issued here; the row waits until it is judged. */
   issued(): void {
-    this.outcomes.issued++;
+    this.score.issued();
     this.pending++;
   }
 
-  beyondHorizon(): void {
-    this.outcomes.beyondHorizon++;
+  judged(verdict: ForecastVerdict, relativeError?: number): void {
+    this.pending--;
+    this.score.record(verdict, relativeError);
   }
 
-  resolve(outcome: "hit" | "falseAlarm" | "open", absErrorSeconds = 0): void {
-    this.pending--;
-    if (outcome === "hit") {
-      this.outcomes.hits++;
-      this.outcomes.absErrorSeconds += absErrorSeconds;
-    } else if (outcome === "falseAlarm") this.outcomes.falseAlarms++;
-    else this.outcomes.open++;
+  /** Named in the row: a false alarm or a forecast that was too late. */
+  flag(forecast: FlaggedForecast): void {
+    this.flagged.push(forecast);
   }
 
   miss(): void {
-    this.outcomes.misses++;
+    this.score.miss();
   }
 
-  /** Adds another window's forecast outcomes (for the whole-range summary). */
+  /** Adds another window's forecast figures (for the whole-period summary). */
   addOutcomes(other: WindowStats): void {
-    for (const key of Object.keys(this.outcomes) as (keyof typeof this.outcomes)[]) this.outcomes[key] += other.outcomes[key];
+    this.score.merge(other.score);
   }
 
   /** Computes the ratios and drops the histograms: a closed window keeps a few numbers only. */
@@ -184,10 +169,12 @@ export class WindowStats {
     this.trend.histogram = undefined;
   }
 
-  row(sourceId: string): WindowRow {
+  /** The row; `withFlagged` for a window row, which names its false alarms and too-late forecasts. */
+  row(sourceId: string, withFlagged = false): WindowRow {
     this.freeze();
-    const { absErrorSeconds, ...counts } = this.outcomes;
-    return { sourceId, ...this.frozen!, forecasts: { ...counts, maeSeconds: counts.hits > 0 ? absErrorSeconds / counts.hits : null } };
+    const row: WindowRow = { sourceId, ...this.frozen!, forecasts: this.score.outcomes() };
+    if (withFlagged) row.flaggedForecasts = [...this.flagged].sort((a, b) => a.issuedAt - b.issuedAt);
+    return row;
   }
 
   private assertOpen(): void {

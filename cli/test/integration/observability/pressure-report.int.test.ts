@@ -49,7 +49,7 @@ const series: SyntheticEvent[] = [
 ].sort((x, y) => x.time - y.time);
 
 interface JsonReport {
-  windows: { sourceId: string; start: string; basis: string; levelSeconds: Record<PressureLevel, number>; peakRatio: number; p95Ratio: number; transitions: number; forecasts: Record<string, number | null> }[];
+  windows: { sourceId: string; start: string; basis: string; levelSeconds: Record<PressureLevel, number>; peakRatio: number; p95Ratio: number; transitions: number; forecasts: Record<string, unknown>; flaggedForecasts: unknown[] }[];
   summaries: { sourceId: string; levelSeconds: Record<PressureLevel, number>; forecasts: Record<string, number | null> }[];
   events: Record<string, number>;
 }
@@ -93,9 +93,10 @@ describe("lingostream pressure report", () => {
     expect(report.events).toEqual({ samples: 180, trends: 4, tombstones: 1, undecodable: 0 });
     const window = (source: string, minute: number) => report.windows.find((w) => w.sourceId === source && w.start === iso(minute * 60));
     expect(window("a", 0)).toMatchObject({ basis: "samples", levelSeconds: { LOW: 60, MODERATE: 0, HIGH: 0, CRITICAL: 0 }, peakRatio: 0.658, p95Ratio: 0.656, transitions: 0 });
-    expect(window("a", 0)?.forecasts).toMatchObject({ issued: 1, hits: 1, falseAlarms: 0, maeSeconds: 8 });
+    expect(window("a", 0)?.forecasts).toMatchObject({ issued: 1, hits: 1, falseAlarms: 0, relativeError: { median: 0.19, p90: 0.19 } });
     expect(window("a", 1)).toMatchObject({ levelSeconds: { LOW: 0, MODERATE: 20, HIGH: 20, CRITICAL: 20 }, peakRatio: 0.95, transitions: 3 });
     expect(window("b", 0)?.forecasts).toMatchObject({ issued: 1, hits: 0, falseAlarms: 1 });
+    expect(window("b", 0)?.flaggedForecasts).toEqual([{ verdict: "falseAlarm", issuedAt: iso(58), host: "b", predictedSeconds: 30, actualSeconds: null }]);
     expect(window("b", 1)?.forecasts).toMatchObject({ issued: 1, open: 1 });
     const a = report.summaries.find((s) => s.sourceId === "a");
     expect(a?.levelSeconds).toEqual({ LOW: 120, MODERATE: 20, HIGH: 20, CRITICAL: 20 });
