@@ -201,7 +201,7 @@ def resolve_language(model, requested):
         if requested != "en":
             raise DecoderFailure(
                 f'the whisper model is English-only and cannot transcribe language "{requested}"; '
-                "set LINGOSTREAM_WHISPER_MODEL to a multilingual model directory to serve other languages",
+                "set LINGOSTREAM_WHISPER_MODEL to base or a multilingual model directory to serve other languages",
                 "decode",
             )
         return "en"
