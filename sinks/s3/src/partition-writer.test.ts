@@ -233,4 +233,14 @@ describe("PartitionWriter", () => {
     expect(writer.state).toBe("committed");
     expect(writer.append(sampleRecord(3, 0))).toBe(true);
   });
+
+  it("discard also lifts the partition's pause, so the next owner starts unpaused with a fresh backoff", () => {
+    const { writer } = setup();
+    writer.backoff.fail();
+    writer.backoff.fail();
+    expect(writer.backoff.paused).toBe(true);
+    writer.discard();
+    expect(writer.backoff.paused).toBe(false);
+    expect(writer.backoff.failures).toBe(0);
+  });
 });

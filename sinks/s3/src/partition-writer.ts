@@ -2,11 +2,14 @@
 // buffering → rotating → committed. A rotation writes the batch archive and the
 // per-segment objects, lets the job completion run, and only then commits the
 // offset after the last record, so a crash anywhere before the commit replays
-// the batch onto the same keys instead of losing it.
+// the batch onto the same keys instead of losing it. Like Kafka Connect's
+// TopicPartitionWriter it also owns its partition's paused state, so a
+// rebalance that retires the writer retires its pause with it.
 
-import { mapLimit } from "@lingostream/runtime";
+import { defaultRetryPolicy, mapLimit, type RetryPolicy } from "@lingostream/runtime";
 import { archiveKey, archivePrefix, failedPrefix, indexFromKey, MAX_SEGMENT_INDEX, segmentKey, type JobRef } from "./keys.ts";
 import { archiveLine, encodeJsonLines, JSON_CONTENT_TYPE, JSONL_CONTENT_TYPE } from "./format.ts";
+import { PartitionBackoff } from "./partition-backoff.ts";
 import type { SinkStorage } from "./storage.ts";
 
 /**
@@ -61,6 +64,8 @@ export interface PartitionWriterOptions {
   clock?: () => number;
   /** Per-segment uploads in flight at once. */
   uploadConcurrency?: number;
+  /** Backoff of the partition's pauses after failed writes. */
+  retryPolicy?: RetryPolicy;
 }
 
 /** Per-record overhead beyond the value's JSON: coordinates, the object, its slot in the array. */
@@ -69,6 +74,8 @@ const RECORD_OVERHEAD_BYTES = 160;
 export class PartitionWriter {
   readonly topic: string;
   readonly partition: number;
+  /** Paused after a failed write or read; the task stops fetching the partition meanwhile. */
+  readonly backoff: PartitionBackoff;
   private readonly options: PartitionWriterOptions;
   private readonly clock: () => number;
   private _state: WriterState = "committed";
@@ -84,6 +91,7 @@ export class PartitionWriter {
     this.topic = options.topic;
     this.partition = options.partition;
     this.clock = options.clock ?? Date.now;
+    this.backoff = new PartitionBackoff(options.retryPolicy ?? defaultRetryPolicy, this.clock);
   }
 
   get state(): WriterState {
@@ -172,8 +180,9 @@ export class PartitionWriter {
     }
   }
 
-  /** Drops the buffer without writing: the partition was revoked and its next owner replays from the committed offset. */
+  /** Drops the buffer and any pause without writing: the partition was revoked and its next owner replays from the committed offset. */
   discard(): void {
+    this.backoff.clear();
     this.buffer = [];
     this.bytes = 0;
     this.pendingSince = undefined;

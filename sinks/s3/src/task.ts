@@ -2,47 +2,27 @@
 // asr.results, asr.jobs and asr.segments.failed; offsets are committed by hand,
 // each only after what it covers is durable in S3.
 
-import { isSerdeError, jobEventValue } from "@lingostream/schemas";
-import { backoffDelay, isPipelineError, type Logger, type RunningService, type ServiceContext } from "@lingostream/runtime";
+import { appendJobEvent, type Logger, type RunningService, type ServiceContext } from "@lingostream/runtime";
 import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from "./kafka-types.ts";
 import { resolveSinkOptions, type ResolvedSinkOptions, type SinkOptions } from "./config.ts";
 import { readDeadLetter, readJobEvent, readSegmentResult } from "./events.ts";
 import { AudioCleanup } from "./audio-cleanup.ts";
 import { AudioSweeper } from "./audio-sweep.ts";
+import { BadRecord, classifyRecordError, RetiredWriter } from "./errors.ts";
 import { toJson } from "./format.ts";
 import { JobCompletion, type CompletedJob, type CompletionOutcome } from "./job-completion.ts";
 import { JobLedger, type LedgerOutcome } from "./job-ledger.ts";
 import { KeyedMutex } from "./keyed-mutex.ts";
 import { createSinkMetrics, type SinkMetrics } from "./metrics.ts";
+import { PartitionBackoff } from "./partition-backoff.ts";
 import { PartitionWriter, type ResultRecord, type RotateReason } from "./partition-writer.ts";
 import { createS3Storage, type SinkStorage } from "./storage.ts";
 
-/** A record that can never be processed: skipped and counted, never retried. */
-class BadRecord extends Error {
-  readonly reason: string;
-  constructor(reason: string, cause: unknown) {
-    super(cause instanceof Error ? cause.message : String(cause), { cause });
-    this.reason = reason;
-  }
-}
-
-/** A writer that was retired by a rebalance tried to commit; its next owner replays instead. */
-class RetiredWriter extends Error {}
-
-interface Blocked {
-  failures: number;
-  retryAt: number;
-}
-
-/** Turns a decode or read failure into a BadRecord unless a retry can help (registry or S3 outage). */
-function classifyRecordError(err: unknown): unknown {
-  if (isSerdeError(err)) return err.retriable ? err : new BadRecord(err.code, err);
-  if (isPipelineError(err)) {
-    if (err.code === "malformed" || err.code === "invalid-id" || err.code === "oversize") return new BadRecord(err.code, err);
-    return err;
-  }
-  if (err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError) return new BadRecord("malformed", err);
-  return err;
+/** A partition that can be paused: an asr.results writer, or a partition of the topics read without a buffer. */
+interface PausablePartition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly backoff: PartitionBackoff;
 }
 
 export async function startS3Sink(ctx: ServiceContext, options: SinkOptions = {}): Promise<RunningService> {
@@ -94,8 +74,8 @@ class SinkTask {
   private readonly writers = new Map<number, PartitionWriter>();
   /** Writer work on one partition is serialized: batches, timed rotations and drains. */
   private readonly partitionLocks = new KeyedMutex();
-  /** Paused partitions ("topic:partition") and when to try them again. */
-  private readonly blocked = new Map<string, Blocked>();
+  /** Paused partitions of asr.jobs and asr.segments.failed by "topic:partition"; asr.results partitions pause in their writer. */
+  private readonly pausedUnbuffered = new Map<string, PausablePartition>();
   private heartbeat: () => Promise<void> = async () => {};
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
@@ -184,16 +164,20 @@ class SinkTask {
    * are dropped and pauses lifted rather than written twice or kept forever.
    */
   private onGroupJoin(assignment: Record<string, number[]>): void {
-    for (const writer of this.writers.values()) writer.discard();
+    const paused: { topic: string; partition: number }[] = [];
+    for (const writer of this.writers.values()) {
+      if (writer.backoff.paused) paused.push(writer);
+      writer.discard();
+    }
     this.writers.clear();
-    const paused = [...this.blocked.keys()];
-    this.blocked.clear();
+    for (const unbuffered of this.pausedUnbuffered.values()) {
+      unbuffered.backoff.clear();
+      paused.push(unbuffered);
+    }
+    this.pausedUnbuffered.clear();
     this.metrics.pausedPartitions.set(0);
     this.updateBufferGauge();
-    for (const key of paused) {
-      const { topic, partition } = splitKey(key);
-      this.consumer.resume([{ topic, partitions: [partition] }]);
-    }
+    for (const { topic, partition } of paused) this.consumer.resume([{ topic, partitions: [partition] }]);
     this.logger.info({ assignment }, "partitions assigned; buffers start again from committed offsets");
   }
 
@@ -203,7 +187,7 @@ class SinkTask {
     this.heartbeat = payload.heartbeat;
     const { topic, partition } = payload.batch;
     // A batch fetched before its partition was paused: leave it unresolved, it is fetched again on resume.
-    if (this.draining || this.blocked.has(`${topic}:${partition}`)) return;
+    if (this.draining || this.isPaused(topic, partition)) return;
     await this.withHeartbeat(async () => {
       if (topic === this.ctx.topics.results) await this.onResultsBatch(payload);
       else await this.onJobsOrFailuresBatch(payload);
@@ -223,7 +207,7 @@ class SinkTask {
         } catch (err) {
           const classified = classifyRecordError(err);
           if (!(classified instanceof BadRecord)) {
-            this.block(batch.topic, partition, classified, message.offset);
+            this.pause(writer, classified, message.offset);
             return;
           }
           this.countBad(batch.topic, partition, message, classified);
@@ -274,7 +258,7 @@ class SinkTask {
       } catch (err) {
         const classified = classifyRecordError(err);
         if (!(classified instanceof BadRecord)) {
-          this.block(topic, partition, classified, message.offset);
+          this.pause(this.unbufferedPartition(topic, partition), classified, message.offset);
           break;
         }
         this.countBad(topic, partition, message, classified);
@@ -314,6 +298,7 @@ class SinkTask {
       partition,
       storage: this.storage,
       clock: this.opts.clock,
+      retryPolicy: this.opts.retryPolicy,
       uploadConcurrency: this.opts.uploadConcurrency,
       limits: {
         maxRecords: this.opts.flushRecords,
@@ -349,7 +334,7 @@ class SinkTask {
     } catch (err) {
       if (err instanceof RetiredWriter) return false;
       this.metrics.flushes.inc({ reason, outcome: "failed" });
-      this.block(writer.topic, writer.partition, err, undefined, records);
+      this.pause(writer, err, undefined, records);
       return false;
     } finally {
       this.updateBufferGauge();
@@ -362,14 +347,37 @@ class SinkTask {
    * its buffer is written; uncommitted records are simply read again if the
    * process dies meanwhile.
    */
-  private block(topic: string, partition: number, err: unknown, offset?: string, records?: number): void {
-    const key = `${topic}:${partition}`;
-    const failures = (this.blocked.get(key)?.failures ?? 0) + 1;
-    const delayMs = backoffDelay(this.opts.retryPolicy, Math.min(failures, 20));
-    this.blocked.set(key, { failures, retryAt: this.opts.clock() + delayMs });
+  private pause(paused: PausablePartition, err: unknown, offset?: string, records?: number): void {
+    // A writer retired by a rebalance meanwhile owes nothing: the partition's owner reads again from the committed offset.
+    if (paused instanceof PartitionWriter && this.writers.get(paused.partition) !== paused) return;
+    const { topic, partition, backoff } = paused;
+    const retryInMs = backoff.fail();
     this.consumer.pause([{ topic, partitions: [partition] }]);
-    this.metrics.pausedPartitions.set(this.blocked.size);
-    this.logger.error({ err, topic, partition, offset, bufferedRecords: records, failures, retryInMs: delayMs }, "writes failing; partition paused");
+    this.updatePausedGauge();
+    this.logger.error({ err, topic, partition, offset, bufferedRecords: records, failures: backoff.failures, retryInMs }, "writes failing; partition paused");
+  }
+
+  private resume(paused: PausablePartition): void {
+    const { topic, partition, backoff } = paused;
+    backoff.clear();
+    this.consumer.resume([{ topic, partitions: [partition] }]);
+    this.updatePausedGauge();
+    this.logger.info({ topic, partition }, "partition resumed");
+  }
+
+  private isPaused(topic: string, partition: number): boolean {
+    if (topic === this.ctx.topics.results) return this.writers.get(partition)?.backoff.paused ?? false;
+    return this.pausedUnbuffered.has(`${topic}:${partition}`);
+  }
+
+  private unbufferedPartition(topic: string, partition: number): PausablePartition {
+    const key = `${topic}:${partition}`;
+    let paused = this.pausedUnbuffered.get(key);
+    if (!paused) {
+      paused = { topic, partition, backoff: new PartitionBackoff(this.opts.retryPolicy, this.opts.clock) };
+      this.pausedUnbuffered.set(key, paused);
+    }
+    return paused;
   }
 
   private async tick(): Promise<void> {
@@ -377,21 +385,21 @@ class SinkTask {
     this.ticking = true;
     try {
       const now = this.opts.clock();
-      for (const [key, state] of [...this.blocked]) {
-        if (state.retryAt > now) continue;
-        const { topic, partition } = splitKey(key);
-        const writer = topic === this.ctx.topics.results ? this.writers.get(partition) : undefined;
-        const ok = writer ? await this.withHeartbeat(() => this.partitionLocks.run(String(partition), () => this.rotate(writer, "retry"))) : true;
-        // rotate() re-blocked on failure with a longer backoff; on success fetching resumes where it stopped.
-        if (ok && this.blocked.get(key) === state) {
-          this.blocked.delete(key);
-          this.consumer.resume([{ topic, partitions: [partition] }]);
-          this.metrics.pausedPartitions.set(this.blocked.size);
-          this.logger.info({ topic, partition }, "partition resumed");
-        }
+      for (const writer of [...this.writers.values()]) {
+        if (!writer.backoff.isDue(now)) continue;
+        const ok = await this.withHeartbeat(() => this.partitionLocks.run(String(writer.partition), () => this.rotate(writer, "retry")));
+        // rotate() paused again on failure with a longer backoff; on success
+        // fetching resumes where it stopped, unless a rebalance retired the writer meanwhile.
+        if (ok && this.writers.get(writer.partition) === writer && writer.backoff.paused) this.resume(writer);
+      }
+      // Nothing is buffered for these: once the wait is over, fetching simply retries the record.
+      for (const [key, unbuffered] of [...this.pausedUnbuffered]) {
+        if (!unbuffered.backoff.isDue(now)) continue;
+        this.pausedUnbuffered.delete(key);
+        this.resume(unbuffered);
       }
       for (const writer of [...this.writers.values()]) {
-        if (this.blocked.has(`${writer.topic}:${writer.partition}`)) continue;
+        if (writer.backoff.paused) continue;
         const reason = writer.dueReason(this.opts.clock());
         if (reason) await this.withHeartbeat(() => this.partitionLocks.run(String(writer.partition), () => this.rotateIfCurrent(writer, reason)));
       }
@@ -399,7 +407,7 @@ class SinkTask {
       const byBytes = [...this.writers.values()].sort((a, b) => b.bufferedBytes - a.bufferedBytes);
       for (const writer of byBytes) {
         if (this.totalBufferedBytes() <= this.opts.maxBufferBytes) break;
-        if (this.blocked.has(`${writer.topic}:${writer.partition}`)) continue;
+        if (writer.backoff.paused) continue;
         await this.withHeartbeat(() => this.partitionLocks.run(String(writer.partition), () => this.rotateIfCurrent(writer, "quota")));
       }
     } catch (err) {
@@ -417,7 +425,7 @@ class SinkTask {
   // ---- completion ----
 
   private async publishCompleted(job: CompletedJob): Promise<void> {
-    const value = jobEventValue("JobCompleted", {
+    await appendJobEvent(this.ctx, this.producer, "JobCompleted", {
       tenant: job.tenant,
       jobId: job.jobId,
       segmentCount: job.segmentCount,
@@ -427,8 +435,6 @@ class SinkTask {
       producerId: this.ctx.instanceId,
       eventTime: Date.now(),
     });
-    const bytes = await this.ctx.serde.encode("jobs", value);
-    await this.producer.send({ topic: this.ctx.topics.jobs, acks: -1, messages: [{ key: job.jobId, value: bytes }] });
     this.metrics.jobsCompleted.inc();
   }
 
@@ -469,6 +475,12 @@ class SinkTask {
 
   private updateBufferGauge(): void {
     this.metrics.bufferBytes.set(this.totalBufferedBytes());
+  }
+
+  private updatePausedGauge(): void {
+    let paused = this.pausedUnbuffered.size;
+    for (const writer of this.writers.values()) if (writer.backoff.paused) paused += 1;
+    this.metrics.pausedPartitions.set(paused);
   }
 
   /** kafkajs heartbeats only between batches; long S3 work keeps the membership alive itself. */
@@ -524,9 +536,4 @@ class SinkTask {
     })();
     return this.stopping;
   }
-}
-
-function splitKey(key: string): { topic: string; partition: number } {
-  const at = key.lastIndexOf(":");
-  return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)) };
 }
