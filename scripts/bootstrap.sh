@@ -30,7 +30,8 @@ ensure_node() {
   fi
 }
 
-APT_PACKAGES=(ffmpeg flite pocketsphinx pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev gcc pkg-config curl fonts-dejavu-core python3 python3-venv pocketsphinx-testdata)
+# prometheus: its promtool checks and unit-tests infra/prometheus (the server is not used).
+APT_PACKAGES=(ffmpeg flite pocketsphinx pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev gcc pkg-config curl fonts-dejavu-core python3 python3-venv pocketsphinx-testdata prometheus)
 
 ensure_apt() {
   local missing=()

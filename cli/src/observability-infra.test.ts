@@ -6,18 +6,18 @@
 
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import {
   BufferPool,
+  createMetricsRegistry,
   HandleRegistry,
   PressureGovernor,
-  createMetricsRegistry,
   registerMemoryMetrics,
   type ServiceContext,
 } from "@lingostream/runtime";
 import { topicNames } from "@lingostream/schemas";
 import { createSinkMetrics } from "@lingostream/sink-s3";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { startClusterMetrics } from "./cluster-metrics.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -33,9 +33,14 @@ interface Rule {
 
 const alerts = parse(read("infra/prometheus/alerts.yml")) as { groups: { name: string; rules: Rule[] }[] };
 const rules = alerts.groups.flatMap((g) => g.rules);
+interface DataSourceRef {
+  type: string;
+  uid: string;
+}
 const dashboard = JSON.parse(read("infra/grafana/dashboards/lingostream.json")) as {
   uid: string;
-  panels: { type: string; title: string; datasource?: { uid: string }; targets?: { expr: string }[] }[];
+  templating: { list: { name: string; type: string; query: string | { query: string }; datasource?: DataSourceRef }[] };
+  panels: { type: string; title: string; datasource?: DataSourceRef; targets?: { expr: string; datasource?: DataSourceRef }[] }[];
 };
 const prometheus = parse(read("infra/prometheus/prometheus.yml")) as { rule_files: string[]; scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
 
@@ -74,7 +79,8 @@ describe("alert rules", () => {
     expect(byName.get("LingostreamMemoryCritical")?.for).toBeUndefined();
     expect(byName.get("LingostreamDeadLettersGrowing")?.expr).toContain("lingostream_cluster_dead_letters_messages");
     expect(byName.get("LingostreamConsumerLagGrowing")?.expr).toContain("lingostream_cluster_consumer_lag_messages");
-    expect(byName.get("LingostreamLeakedHandles")?.expr).toMatch(/lingostream_worker_handles_leaked_total\) > 0$/);
+    // A counter's value never falls: the rule must look at its increase, or one leak fires for ever.
+    expect(byName.get("LingostreamLeakedHandles")?.expr).toMatch(/increase\(lingostream_worker_handles_leaked_total\[\d+m\]\)\) > 0$/);
   });
 
   it("each have a severity and a summary", () => {
@@ -93,19 +99,51 @@ describe("alert rules", () => {
 });
 
 describe("Grafana dashboard", () => {
-  it("queries only series the code registers, through the provisioned data source", async () => {
+  const panels = dashboard.panels.filter((p) => p.type !== "row");
+  const variables = dashboard.templating.list;
+  const queryOf = (v: (typeof variables)[number]) => (typeof v.query === "string" ? v.query : v.query.query);
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana substitutes ${datasource}
+  const byVariable = { type: "prometheus", uid: "${datasource}" };
+
+  it("takes its data source from a variable, not a fixed uid", () => {
+    expect(variables.find((v) => v.type === "datasource")).toMatchObject({ name: "datasource", query: "prometheus" });
+    expect(panels.length).toBeGreaterThanOrEqual(8);
+    for (const panel of panels) {
+      expect(panel.datasource, panel.title).toEqual(byVariable);
+      for (const target of panel.targets ?? []) expect(target.datasource, panel.title).toEqual(byVariable);
+    }
+    for (const v of variables.filter((v) => v.type === "query")) expect(v.datasource, v.name).toEqual(byVariable);
+    const provisioned = parse(read("infra/grafana/provisioning/datasources/prometheus.yml")) as { datasources: { uid: string }[] };
+    expect(JSON.stringify(dashboard)).not.toContain(provisioned.datasources[0]!.uid);
+  });
+
+  it("filters every query by host and role, labels every worker series carries", async () => {
+    // role: the worker's registry puts its roles on every series (cli/src/commands/worker.ts);
+    // instance: Prometheus adds the scraped address. No metric carries a tenant.
+    const registry = createMetricsRegistry({ role: "segmenter+asr" });
+    expect(await registry.getSingleMetricAsString("lingostream_process_start_time_seconds")).toContain('role="segmenter+asr"');
+    expect(variables.filter((v) => v.type === "query").map((v) => v.name)).toEqual(["instance", "role"]);
+    for (const panel of panels) {
+      for (const target of panel.targets ?? []) {
+        for (const m of target.expr.matchAll(/\blingostream_[a-z0-9_]+(\{[^}]*\})?/g)) {
+          expect(m[1], `${panel.title}: ${target.expr}`).toContain('instance=~"$instance"');
+          expect(m[1], `${panel.title}: ${target.expr}`).toContain('role=~"$role"');
+        }
+      }
+    }
+  });
+
+  it("queries only series the code registers", async () => {
     const names = await registeredNames();
-    const datasource = parse(read("infra/grafana/provisioning/datasources/prometheus.yml")) as { datasources: { uid: string }[] };
-    const uid = datasource.datasources[0]?.uid;
-    const queries = dashboard.panels.filter((p) => p.type !== "row");
-    expect(queries.length).toBeGreaterThanOrEqual(8);
-    for (const panel of queries) {
-      expect(panel.datasource?.uid, panel.title).toBe(uid);
+    for (const panel of panels) {
       for (const target of panel.targets ?? []) {
         const series = seriesIn(target.expr);
         expect(series.length, `${panel.title}: ${target.expr}`).toBeGreaterThan(0);
         expect(series.filter((s) => !names.has(s)), panel.title).toEqual([]);
       }
+    }
+    for (const v of variables.filter((v) => v.type === "query")) {
+      expect(seriesIn(queryOf(v)).filter((s) => !names.has(s)), v.name).toEqual([]);
     }
     const titles = dashboard.panels.map((p) => p.title.toLowerCase()).join(" | ");
     for (const topic of ["throughput", "lag", "pressure level", "memory"]) expect(titles).toContain(topic);
@@ -114,7 +152,8 @@ describe("Grafana dashboard", () => {
 
 describe("Prometheus config", () => {
   it("loads the alert rules and scrapes the worker metrics ports", () => {
-    expect(prometheus.rule_files).toContain("/etc/prometheus/alerts.yml");
+    // Relative to prometheus.yml, which the container mounts beside it in /etc/prometheus.
+    expect(prometheus.rule_files).toEqual(["alerts.yml"]);
     const targets = prometheus.scrape_configs.flatMap((c) => c.static_configs.flatMap((s) => s.targets));
     expect(targets).toContain("host.docker.internal:9464");
     const compose = read("docker-compose.yml");
