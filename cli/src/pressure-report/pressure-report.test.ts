@@ -186,6 +186,19 @@ describe("pressure report on a fixed series", () => {
   });
 });
 
+describe("pressure report: forecasts beyond the horizon", () => {
+  it("judges one that CRITICAL followed within twice the horizon: 2 h forecast, CRITICAL in 10 min, too late", () => {
+    const { summary, rows } = run([sample("a", 0, "LOW", 0.5), trend("a", 10, "LOW", 7200), sample("a", 600, "HIGH", 0.85), sample("a", 610, "CRITICAL", 0.92)], { until: 20 * MIN });
+    expect(summary("a")?.forecasts).toMatchObject({ issued: 1, tooLate: 1, beyondHorizon: 0, misses: 1 });
+    expect(rows[0]?.flaggedForecasts).toEqual([{ verdict: "tooLate", issuedAt: 10 * S, host: null, predictedSeconds: 7200, actualSeconds: 600 }]);
+  });
+
+  it("leaves one unscored when the source is seen below CRITICAL after twice the horizon", () => {
+    const { summary } = run([trend("a", 10, "LOW", 7200), sample("a", 10 + 7200, "LOW", 0.5), sample("a", 10 + 7201, "LOW", 0.5)], { until: 3 * 60 * MIN });
+    expect(summary("a")?.forecasts).toMatchObject({ issued: 1, beyondHorizon: 1, falseAlarms: 0, open: 0 });
+  });
+});
+
 describe("pressure report bounds", () => {
   it("ignores events outside the period and of other sources", () => {
     const { rows, result } = run([sample("a", 10, "LOW", 0.5), sample("a", 200, "LOW", 0.5), sample("z", 12, "LOW", 0.5)], { sources: ["a"] });
