@@ -1,10 +1,10 @@
 // Starts the long-lived services a process runs, from one environment.
 
-import { loadConfig, loadMemoryConfig, type Env, type RunningService, type ServiceContext } from "@lingostream/runtime";
+import { ConfigError, loadConfig, type Env, type RunningService, type ServiceContext } from "@lingostream/runtime";
 import { asrSpec, resolveSlots, startAsrProcessor, type AsrProcessorOptions, type EngineFactory } from "@lingostream/asr";
 import { segmenterSpec, startSegmenter } from "@lingostream/segmenter";
 import { loadSinkConfig, resultQuotaBytes, startS3Sink } from "@lingostream/sink-s3";
-import { startPressureMonitor } from "@lingostream/pressure-monitor";
+import { loadPressureMonitorConfig, startPressureMonitor } from "@lingostream/pressure-monitor";
 import { startWorkerMemory, type WorkerMemory } from "./worker-memory.ts";
 
 export const ROLES = ["monitor", "sink", "asr", "segmenter"] as const;
@@ -24,8 +24,9 @@ export function loadServiceConfigs(env: Env) {
   const asr = attempt(() => loadConfig(asrSpec, env));
   const segmenter = attempt(() => loadConfig(segmenterSpec, env));
   const sink = attempt(() => loadSinkConfig(env));
-  const memory = attempt(() => loadMemoryConfig(env));
-  if (problems.length > 0) throw new Error(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
+  // The monitor's settings are the memory settings plus its event key: one load serves both.
+  const memory = attempt(() => loadPressureMonitorConfig(env));
+  if (problems.length > 0) throw new ConfigError(problems);
   return { asr: asr!, segmenter: segmenter!, sink: sink!, memory: memory! };
 }
 
@@ -49,7 +50,7 @@ export async function startServices(ctx: ServiceContext, roles: readonly Role[],
       started.push({ name: "memory-governor", done: new Promise(() => {}), stop: () => owned.stop() });
     }
     for (const role of roles) {
-      if (role === "monitor") started.push(await startPressureMonitor(ctx, { memory: configs.memory }));
+      if (role === "monitor") started.push(await startPressureMonitor(ctx, { memory: configs.memory, sourceId: configs.memory.sourceId }));
       if (role === "sink") {
         // Result memory is bounded by a share of the effective limit unless set explicitly.
         const quota = env.LINGOSTREAM_SINK_MAX_BUFFER_BYTES ? configs.sink.maxBufferBytes : resultQuotaBytes(memory!.effectiveLimitBytes);

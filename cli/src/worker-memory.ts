@@ -14,6 +14,7 @@ import {
   startPressureSubscriber,
   thresholdsOf,
   usageOptionsOf,
+  type GovernorOptions,
   type MemoryConfig,
   type ServiceContext,
 } from "@lingostream/runtime";
@@ -30,17 +31,27 @@ export interface WorkerMemory {
   stop(): Promise<void>;
 }
 
-export async function startWorkerMemory(ctx: ServiceContext, memory: MemoryConfig, maxInFlight: number): Promise<WorkerMemory> {
-  const logger = ctx.logger.child({ component: "governor", instanceId: ctx.instanceId });
-  const sampler = new MemorySampler();
+/** The governor a worker runs under these settings. */
+export function governorOptionsOf(memory: MemoryConfig, maxInFlight: number): GovernorOptions {
   const usage = usageOptionsOf(memory);
-  const governor = new PressureGovernor({
+  return {
     maxInFlight,
     thresholds: thresholdsOf(memory),
     usage: { limitOverrideBytes: usage.limitOverrideBytes, minFreeRatio: usage.minFreeRatio, minFreeFloorBytes: usage.minFreeFloorBytes },
     // In process scope the limit is each process's budget; the machine is still held to its own limit.
     hostUsage: memory.scope === "process" ? { minFreeRatio: usage.minFreeRatio, minFreeFloorBytes: usage.minFreeFloorBytes } : undefined,
     heartbeatIntervalMs: memory.pressureIntervalMs,
+    // The monitor's events name the machine it samples (the node on Kubernetes, where os.hostname() is the pod).
+    host: memory.host,
+  };
+}
+
+export async function startWorkerMemory(ctx: ServiceContext, memory: MemoryConfig, maxInFlight: number): Promise<WorkerMemory> {
+  const logger = ctx.logger.child({ component: "governor", instanceId: ctx.instanceId });
+  const sampler = new MemorySampler();
+  const usage = usageOptionsOf(memory);
+  const governor = new PressureGovernor({
+    ...governorOptionsOf(memory, maxInFlight),
     onError: (err, hook) => logger.error({ err: String(err), hook }, "memory hook failed"),
   });
   const first = await sampler.sample();

@@ -1,5 +1,5 @@
-// Settings of the pressure monitor: the shared memory settings plus what names
-// this monitor's events. Every field documents its default and unit.
+// Settings of the pressure monitor: the shared memory settings (including the
+// host its events carry) plus the key that names this monitor's events.
 
 import { ConfigError, loadConfig, memoryConfigProblems, memorySpec, str, type ConfigOf, type Env } from "@lingostream/runtime";
 
@@ -10,7 +10,6 @@ export const pressureMonitorSpec = {
     doc: "key and sourceId of published events; unset: the host name (host scope) or host/pressure-monitor/instance (process scope)",
     default: undefined,
   }),
-  host: str({ env: "LINGOSTREAM_PRESSURE_HOST", doc: "host name put on events, which workers match against their own; unset: os.hostname()", default: undefined }),
 };
 
 export type PressureMonitorConfig = ConfigOf<typeof pressureMonitorSpec>;

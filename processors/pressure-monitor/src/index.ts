@@ -2,4 +2,4 @@
 
 export * from "./config.ts";
 export * from "./monitor.ts";
-export { pressureEvent, trendEvent, type EventIdentity, type PressureReason } from "./pressure-events.ts";
+export { eventIdentity, pressureEvent, trendEvent, type EventIdentity, type PressureReason } from "./pressure-events.ts";

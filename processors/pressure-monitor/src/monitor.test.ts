@@ -1,6 +1,7 @@
 import { createLogger, Registry, type MemoryConfig, type MemorySample, type ServiceContext } from "@lingostream/runtime";
 import { topicNames, type MemoryPressure, type PressureTrend } from "@lingostream/schemas";
 import { describe, expect, it } from "vitest";
+import { loadPressureMonitorConfig } from "./config.ts";
 import { startPressureMonitor } from "./monitor.ts";
 
 const GiB = 1024 ** 3;
@@ -17,6 +18,7 @@ const memory: MemoryConfig = {
   pressureIntervalMs: 5,
   trendWindowMs: 30,
   ewmaAlpha: 0.3,
+  host: undefined,
 };
 
 interface Sent {
@@ -155,5 +157,30 @@ describe("startPressureMonitor", () => {
     await until(() => monitor.stats.samples >= 2);
     await monitor.stop();
     expect(monitor.stats.sampleErrors).toBe(1);
+  });
+
+  it("names its events by LINGOSTREAM_PRESSURE_HOST and LINGOSTREAM_PRESSURE_SOURCE_ID, at the interval LINGOSTREAM_PRESSURE_INTERVAL_MS sets", async () => {
+    const names = async (env: Record<string, string>) => {
+      const { ctx, sent } = fakeContext();
+      const { sampler, clock } = series([0.5]);
+      const config = loadPressureMonitorConfig(env);
+      const monitor = await startPressureMonitor(ctx, { memory: config, sourceId: config.sourceId, sampler, clock, withdrawOnStop: false });
+      await until(() => sent.length > 0);
+      await monitor.stop();
+      const first = sent[0]!.value as MemoryPressure;
+      return { key: sent[0]!.key, sourceId: first.sourceId, host: first.host, sampleIntervalMs: first.sampleIntervalMs };
+    };
+    expect(await names({ LINGOSTREAM_PRESSURE_HOST: "node-a", LINGOSTREAM_PRESSURE_INTERVAL_MS: "100" })).toEqual({
+      key: "node-a",
+      sourceId: "node-a",
+      host: "node-a",
+      sampleIntervalMs: 100,
+    });
+    expect(await names({ LINGOSTREAM_PRESSURE_HOST: "node-a", LINGOSTREAM_PRESSURE_SOURCE_ID: "ramp-probe" })).toEqual({
+      key: "ramp-probe",
+      sourceId: "ramp-probe",
+      host: "node-a",
+      sampleIntervalMs: 2000,
+    });
   });
 });

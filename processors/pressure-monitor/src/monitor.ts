@@ -28,7 +28,7 @@ import {
 import type { MemoryPressure } from "@lingostream/schemas";
 import { LatestPublisher, type Outgoing } from "./latest-publisher.ts";
 import { createMonitorMetrics } from "./metrics.ts";
-import { pressureEvent, trendEvent, type EventIdentity, type PressureReason } from "./pressure-events.ts";
+import { eventIdentity, pressureEvent, trendEvent, type PressureReason } from "./pressure-events.ts";
 
 export interface PressureMonitorOptions {
   memory: MemoryConfig;
@@ -36,7 +36,7 @@ export interface PressureMonitorOptions {
   scope?: MemoryScope;
   /** Event key; default the host name (host scope) or host/role/instanceId (process scope). */
   sourceId?: string;
-  /** Host name on events; workers obey signals that carry their own. Default os.hostname(). */
+  /** Host name on events; workers obey signals that carry their own. Default memory.host, else os.hostname(). */
   host?: string;
   /** Role on events (default "pressure-monitor"). */
   role?: string;
@@ -75,13 +75,7 @@ export async function startPressureMonitor(ctx: ServiceContext, options: Pressur
   const { memory } = options;
   const scope = options.scope ?? memory.scope;
   const role = options.role ?? "pressure-monitor";
-  const host = options.host ?? hostname();
-  const id: EventIdentity = {
-    sourceId: options.sourceId ?? (scope === "host" ? host : `${host}/${role}/${ctx.instanceId}`),
-    host,
-    instanceId: ctx.instanceId,
-    role,
-  };
+  const id = eventIdentity({ sourceId: options.sourceId, host: options.host ?? memory.host ?? hostname(), scope, role, instanceId: ctx.instanceId });
   const logger = ctx.logger.child({ component: "pressure-monitor", sourceId: id.sourceId, scope });
   const clock = options.clock ?? systemClock;
   const ownSampler = options.sampler ? undefined : new MemorySampler({ clock });

@@ -1,7 +1,7 @@
 // The monitor's two events built from a sample: MemoryPressure (the current
 // state, compacted per source) and PressureTrend (the window's analysis).
 
-import type { MemorySample, MemoryUsage, PressureLevel, TrendStats } from "@lingostream/runtime";
+import type { MemorySample, MemoryScope, MemoryUsage, PressureLevel, TrendStats } from "@lingostream/runtime";
 import type { MemoryPressure, PressureTrend } from "@lingostream/schemas";
 
 export type PressureReason = "heartbeat" | "level-change";
@@ -11,6 +11,17 @@ export interface EventIdentity {
   host: string;
   instanceId: string;
   role: string;
+}
+
+/**
+ * Who the events say they are from. The host is what workers match against
+ * their own, so it must name the machine (the node on Kubernetes), not the
+ * process; the key defaults to the host in host scope, where one monitor per
+ * machine speaks for it, and to one key per process in process scope.
+ */
+export function eventIdentity(options: { sourceId: string | undefined; host: string; scope: MemoryScope; role: string; instanceId: string }): EventIdentity {
+  const { host, role, instanceId } = options;
+  return { sourceId: options.sourceId ?? (options.scope === "host" ? host : `${host}/${role}/${instanceId}`), host, instanceId, role };
 }
 
 export function pressureEvent(

@@ -18,6 +18,7 @@ describe("memory config", () => {
       pressureIntervalMs: 2000,
       trendWindowMs: 60_000,
       ewmaAlpha: 0.3,
+      host: undefined,
     });
     expect(thresholdsOf(c)).toEqual({ safeRatio: 0.7, warningRatio: 0.8, criticalRatio: 0.9, hysteresis: 0.05 });
     expect(usageOptionsOf(c)).toEqual({ scope: "host", limitOverrideBytes: undefined, minFreeRatio: 0.1, minFreeFloorBytes: GiB });
@@ -40,6 +41,10 @@ describe("memory config", () => {
     expect(err!.problems).toHaveLength(2);
     expect(err!.message).toContain("LINGOSTREAM_MEMORY_WARNING_RATIO");
     expect(err!.message).toContain("LINGOSTREAM_TREND_WINDOW_MS");
+  });
+
+  it("reads the host name monitors and workers pair on from LINGOSTREAM_PRESSURE_HOST", () => {
+    expect(loadMemoryConfig({ LINGOSTREAM_PRESSURE_HOST: "node-a" }).host).toBe("node-a");
   });
 
   it("rejects an EWMA alpha of zero", () => {

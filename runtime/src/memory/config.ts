@@ -1,8 +1,9 @@
 // Memory pressure settings shared by the monitor and every worker: the limit
-// override, level thresholds, minimum free memory, sampling and trend timing.
+// override, level thresholds, minimum free memory, sampling and trend timing,
+// and the host name that pairs a monitor's events with the workers beside it.
 
-import { bytes, ConfigError, type ConfigOf, type Env, int, loadConfig, num, oneOf } from "../config.ts";
-import { thresholdProblems, type PressureThresholds } from "./levels.ts";
+import { bytes, ConfigError, type ConfigOf, type Env, int, loadConfig, num, oneOf, str } from "../config.ts";
+import { type PressureThresholds, thresholdProblems } from "./levels.ts";
 import { GiB, type MemoryScope, type UsageOptions } from "./usage.ts";
 
 export const memorySpec = {
@@ -35,6 +36,11 @@ export const memorySpec = {
   }),
   pressureIntervalMs: int({ env: "LINGOSTREAM_PRESSURE_INTERVAL_MS", doc: "memory sampling and MemoryPressure heartbeat interval, ms", default: 2000, min: 50, max: 600_000 }),
   trendWindowMs: int({ env: "LINGOSTREAM_TREND_WINDOW_MS", doc: "sliding window of the trend analysis, also how often a PressureTrend is published, ms", default: 60_000, min: 100 }),
+  host: str({
+    env: "LINGOSTREAM_PRESSURE_HOST",
+    doc: "host name pairing monitors with workers: a monitor puts it on its events and a worker obeys only events that carry its own; on Kubernetes set it to the node name (downward API spec.nodeName), since os.hostname() is the pod's name; unset: os.hostname()",
+    default: undefined,
+  }),
   ewmaAlpha: num({ env: "LINGOSTREAM_EWMA_ALPHA", doc: "weight of the newest sample in the used-ratio EWMA, 0 < alpha <= 1", default: 0.3, min: Number.MIN_VALUE, max: 1 }),
 };
 
