@@ -1,15 +1,31 @@
-// The clients a one-shot command (failed, replay) needs, built from the
-// environment and released however the command ends.
+// The clients a one-shot command (status, failed, replay, pressure report,
+// topics apply) needs, built from its environment and released however the
+// command ends. Kafka is checked first, quickly, so a down cluster is one
+// clear line within seconds rather than a long retry.
 
-import { assertBrokersReachable, connectionSpec, createLogger, createServiceContext, loadConfig, type ServiceContext } from "@lingostream/runtime";
+import {
+  assertBrokersReachable,
+  type ConnectionConfig,
+  connectionSpec,
+  createLogger,
+  createServiceContext,
+  type Env,
+  type Logger,
+  loadConfig,
+  type ServiceContext,
+} from "@lingostream/runtime";
 
-export async function withCommandContext<T>(role: string, run: (ctx: ServiceContext) => Promise<T>, env: NodeJS.ProcessEnv = process.env): Promise<T> {
+/** Commands print their own results; the log is for problems unless LOG_LEVEL asks for more than info. */
+export function commandLogger(config: ConnectionConfig): Logger {
+  return createLogger({ level: config.logLevel === "info" ? "warn" : config.logLevel });
+}
+
+export async function withCommandContext<T>(role: string, env: Env, run: (ctx: ServiceContext) => Promise<T>): Promise<T> {
   const config = loadConfig(connectionSpec, env);
-  // Commands print their own results; the log is for problems unless asked for more.
-  const logger = createLogger({ level: config.logLevel === "info" ? "warn" : config.logLevel });
+  const logger = commandLogger(config);
+  await assertBrokersReachable(config, logger);
   const ctx = createServiceContext(config, logger, { role });
   try {
-    await assertBrokersReachable(ctx.kafka, config.kafkaBrokers);
     return await run(ctx);
   } finally {
     ctx.store.close();

@@ -1,22 +1,27 @@
 // The `lingostream` command: wires the services, the local stack and the tools.
+// Every failure ends here as one line on stderr and an exit code (exit-codes.ts).
 
+import { connectionSpec, loadConfig } from "@lingostream/runtime";
 import { Command, CommanderError } from "commander";
-import { isPipelineError } from "@lingostream/runtime";
 import { registerBenchCommand } from "./commands/bench.ts";
 import { registerFailedCommands } from "./commands/failed.ts";
 import { registerPressureCommands } from "./commands/pressure.ts";
 import { registerReplayCommand } from "./commands/replay.ts";
 import { registerStackCommands } from "./commands/stack.ts";
 import { registerStatusCommand } from "./commands/status.ts";
-import { registerTopicsCommands } from "./commands/topics.ts";
 import { registerTestCommand } from "./commands/test.ts";
+import { registerTopicsCommands } from "./commands/topics.ts";
 import { registerTranscribeCommand } from "./commands/transcribe.ts";
 import { registerWorkerCommand } from "./commands/worker.ts";
+import { exitCodeOf } from "./exit-codes.ts";
+import { type FailureContext, reportFailure } from "./failure-report.ts";
+import { addGlobalOptions, commandEnv } from "./global-options.ts";
+import { configureUsageErrors } from "./usage.ts";
 
 const program = new Command("lingostream")
   .description("Transcribe audio and video backlogs into word-timed transcripts on Kafka")
-  .showHelpAfterError()
   .exitOverride();
+addGlobalOptions(program);
 
 registerTranscribeCommand(program);
 registerWorkerCommand(program);
@@ -28,15 +33,26 @@ registerReplayCommand(program);
 registerPressureCommands(program);
 registerStatusCommand(program);
 registerBenchCommand(program);
+configureUsageErrors(program);
+
+/** What the failure's wording needs from the configuration, if the configuration itself is readable. */
+function failureContext(): FailureContext {
+  try {
+    const config = loadConfig(connectionSpec, commandEnv(program));
+    return { registryUrl: config.registryUrl, debug: config.logLevel === "debug" || config.logLevel === "trace" };
+  } catch {
+    return {};
+  }
+}
 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof CommanderError) {
-    process.exitCode = err.exitCode;
-  } else {
-    const message = isPipelineError(err) ? `${err.message}` : err instanceof Error ? (err.stack ?? err.message) : String(err);
-    process.stderr.write(`lingostream: ${message}\n`);
-    process.exitCode = 1;
+  // Commander has printed its own message (with the usage hint) already.
+  if (!(err instanceof CommanderError)) {
+    const report = reportFailure(err, failureContext());
+    process.stderr.write(`lingostream: ${report.line}\n`);
+    if (report.stack) process.stderr.write(`${report.stack}\n`);
   }
+  process.exitCode = exitCodeOf(err);
 }

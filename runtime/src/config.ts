@@ -26,10 +26,11 @@ export type ConfigOf<S extends ConfigSpec> = { -readonly [K in keyof S]: S[K] ex
 /** Where the file of settings comes from; its keys are the same variable names. */
 export const CONFIG_FILE_ENV = "LINGOSTREAM_CONFIG_FILE";
 
+/** Every problem at once, on one line: a terminal shows it whole and a log keeps it as one record. */
 export class ConfigError extends PipelineError {
   readonly problems: string[];
   constructor(problems: string[]) {
-    super("config-invalid", `invalid configuration:\n  - ${problems.join("\n  - ")}`);
+    super("config-invalid", `invalid configuration: ${problems.join("; ")}`);
     this.problems = problems;
   }
 }

@@ -50,6 +50,75 @@ export function isPipelineError(err: unknown): err is PipelineError {
   return err instanceof PipelineError;
 }
 
+/**
+ * Codes meaning a service the pipeline depends on (Kafka, the schema registry,
+ * S3) could not be reached or did not answer: nothing in the request is wrong,
+ * the same call may work once the service is back. The schema registry's own
+ * error type carries the same "registry-unavailable" code.
+ */
+export const INFRASTRUCTURE_CODES: readonly ErrorCode[] = ["broker-unreachable", "registry-unavailable", "storage-unavailable"];
+
+export function isInfrastructureError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (INFRASTRUCTURE_CODES as readonly string[]).includes(code);
+}
+
+/** A service that did not answer: what it is, where it was looked for, and the variable that says where. */
+export interface Endpoint {
+  service: string;
+  address: string;
+  variable: string;
+}
+
+/**
+ * The one wording of "could not reach": an operator reads what, where, which
+ * setting to change and why, on one line.
+ */
+export function unreachableError(code: ErrorCode, endpoint: Endpoint, cause: unknown, hint?: string): PipelineError {
+  const reason = networkFailureReason(cause);
+  return new PipelineError(code, `cannot reach ${endpoint.service} at ${endpoint.address} (${endpoint.variable}): ${reason}${hint ? `; ${hint}` : ""}`, {
+    cause,
+    retriable: true,
+    details: { ...endpoint, reason },
+  });
+}
+
+const SOCKET_REASONS: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  ENOTFOUND: "host not found",
+  EAI_AGAIN: "host not found (DNS lookup failed)",
+  ETIMEDOUT: "connection timed out",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  EPIPE: "connection closed",
+  UND_ERR_CONNECT_TIMEOUT: "connection timed out",
+  UND_ERR_SOCKET: "connection closed",
+};
+
+/** The socket-level reason behind a client's failure, in a few words ("connection refused"), found along the cause chain. */
+export function networkFailureReason(err: unknown): string {
+  let first: string | undefined;
+  const seen = new Set<unknown>();
+  for (let e = err as Failure | undefined; e && !seen.has(e); e = e.cause as Failure | undefined) {
+    seen.add(e);
+    // Node's happy-eyeballs connect fails with an AggregateError of one error per address.
+    for (const candidate of [e, ...(Array.isArray(e.errors) ? (e.errors as Failure[]) : [])]) {
+      const code = typeof candidate?.code === "string" ? candidate.code : undefined;
+      if (code && SOCKET_REASONS[code]) return SOCKET_REASONS[code];
+    }
+    const message = typeof e.message === "string" ? e.message : undefined;
+    if (message === undefined) continue;
+    const named = Object.keys(SOCKET_REASONS).find((code) => message.includes(code));
+    if (named) return SOCKET_REASONS[named] as string;
+    if (/connection timeout|timed? ?out/i.test(message)) return "connection timed out";
+    first ??= message;
+  }
+  return first ?? String(err);
+}
+
+type Failure = { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+
 /** Wraps anything thrown into a PipelineError without losing the original. */
 export function toPipelineError(err: unknown, fallback: ErrorCode = "unknown"): PipelineError {
   if (err instanceof PipelineError) return err;

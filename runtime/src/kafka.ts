@@ -1,8 +1,8 @@
 // The one place Kafka clients are made and kafkajs errors are classified.
 
-import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from "kafkajs";
-import type { ConnectionConfig } from "./connection-config.ts";
-import { PipelineError } from "./errors.ts";
+import { Kafka, type KafkaConfig, logLevel, type RetryOptions, type SASLOptions } from "kafkajs";
+import { type ConnectionConfig, LOCAL_KAFKA_BROKERS } from "./connection-config.ts";
+import { PipelineError, unreachableError } from "./errors.ts";
 import { kafkaLogCreator, type Logger } from "./logger.ts";
 
 let warningFilterInstalled = false;
@@ -23,7 +23,10 @@ function silenceKafkajsTimeoutWarning(): void {
   });
 }
 
-export function createKafka(config: ConnectionConfig, logger: Logger, clientSuffix = ""): Kafka {
+/** Long-lived clients ride out a broker restart (about 20 s of retries) before an operation fails. */
+const CLIENT_RETRY: RetryOptions = { retries: 8, initialRetryTime: 200, maxRetryTime: 5000 };
+
+export function createKafka(config: ConnectionConfig, logger: Logger, clientSuffix = "", retry: RetryOptions = CLIENT_RETRY): Kafka {
   silenceKafkajsTimeoutWarning();
   const kafkaConfig: KafkaConfig = {
     clientId: clientSuffix ? `${config.kafkaClientId}-${clientSuffix}` : config.kafkaClientId,
@@ -32,7 +35,7 @@ export function createKafka(config: ConnectionConfig, logger: Logger, clientSuff
     connectionTimeout: config.kafkaConnectTimeoutMs,
     logLevel: logLevel.INFO,
     logCreator: kafkaLogCreator(logger),
-    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5000 },
+    retry,
   };
   const sasl = saslOptions(config);
   if (sasl) kafkaConfig.sasl = sasl;
@@ -62,24 +65,58 @@ export function classifyKafkaError(err: unknown, brokers: string[]): PipelineErr
   const name = e?.name ?? "Error";
   const message = e?.message ?? String(err);
   if (CONNECTION_ERRORS.has(name) || /ECONNREFUSED|ENOTFOUND|Connection timeout/i.test(message)) {
-    return new PipelineError(
+    const local = brokers.join(",") === LOCAL_KAFKA_BROKERS.join(",");
+    return unreachableError(
       "broker-unreachable",
-      `cannot reach Kafka at ${brokers.join(",")} (${message}); start the local stack with \`lingostream stack up\` or set KAFKA_BROKERS`,
-      { cause: err, retriable: true },
+      { service: "Kafka", address: brokers.join(","), variable: "KAFKA_BROKERS" },
+      err,
+      local ? "start the local stack with `lingostream stack up`" : undefined,
     );
   }
   return new PipelineError("broker-transient", `Kafka error ${name}: ${message}`, { cause: err, retriable: e?.retriable ?? false });
 }
 
-/** Fails fast, with a helpful message, when no broker answers. */
-export async function assertBrokersReachable(kafka: Kafka, brokers: string[]): Promise<void> {
-  const admin = kafka.admin({ retry: { retries: 1, initialRetryTime: 200 } });
+/**
+ * Connection attempts of the reachability check. Enough to try each of a few
+ * brokers once (kafkajs picks a seed broker at random per attempt) and to ride
+ * out a broker that is just starting, few enough that a down cluster is
+ * reported in seconds rather than after the clients' full retry budget.
+ */
+function probeRetry(brokers: string[]): RetryOptions {
+  return { retries: Math.max(2, brokers.length), initialRetryTime: 250, maxRetryTime: 1000 };
+}
+
+/** Time past the connection timeout after which the check gives up, whatever kafkajs is still trying. */
+const PROBE_GRACE_MS = 2000;
+
+/**
+ * Fails fast, with one clear line, when no broker answers: within the
+ * connection timeout plus a couple of seconds. Its own short-lived client is
+ * used, because kafkajs applies the client's retry policy (made for riding out
+ * broker restarts) to connecting, whatever the admin is given.
+ */
+export async function assertBrokersReachable(config: ConnectionConfig, logger: Logger): Promise<void> {
+  const brokers = config.kafkaBrokers;
+  const admin = createKafka(config, logger, "probe", probeRetry(brokers)).admin();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`Connection timeout: no broker answered within ${Math.round((config.kafkaConnectTimeoutMs + PROBE_GRACE_MS) / 1000)} s`)),
+      config.kafkaConnectTimeoutMs + PROBE_GRACE_MS,
+    );
+  });
   try {
-    await admin.connect();
-    await admin.describeCluster();
+    await Promise.race([
+      (async () => {
+        await admin.connect();
+        await admin.describeCluster();
+      })(),
+      deadline,
+    ]);
   } catch (err) {
     throw classifyKafkaError(err, brokers);
   } finally {
+    clearTimeout(timer);
     await admin.disconnect().catch(() => {});
   }
 }

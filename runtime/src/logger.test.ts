@@ -3,7 +3,7 @@ import { logLevel } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { createLogger, kafkaLogCreator } from "./logger.ts";
 
-function capture(): { lines: () => { level: number; msg: string }[]; stream: Writable } {
+function capture(): { lines: () => { level: number; msg: string; kafkaLevel?: string }[]; stream: Writable } {
   const chunks: string[] = [];
   const stream = new Writable({
     write(chunk, _enc, done) {
@@ -14,17 +14,27 @@ function capture(): { lines: () => { level: number; msg: string }[]; stream: Wri
   return { stream, lines: () => chunks.join("").split("\n").filter(Boolean).map((l) => JSON.parse(l)) };
 }
 
+const entry = (level: logLevel, message: string, error?: string) => ({ namespace: "Connection", level, label: "", log: { timestamp: "", message, error } });
+
 describe("kafkajs log routing", () => {
-  it("keeps transient broker states kafkajs retries itself below warn, and real errors at error", () => {
+  it("keeps kafkajs's own lines, errors included, off the terminal at the default level", () => {
     const out = capture();
-    const log = kafkaLogCreator(createLogger({ level: "warn", destination: out.stream }))(logLevel.DEBUG);
-    const entry = (error: string) => ({ namespace: "Connection", level: logLevel.ERROR, label: "ERROR", log: { timestamp: "", message: "Response ListOffsets(key: 2, version: 3)", error } });
-    log(entry("This server is not the leader for that topic-partition"));
-    log(entry("The coordinator is loading and hence can't process requests for this group"));
-    log(entry("The group coordinator is not available"));
-    log(entry("Not authorized to access topics: [Topic authorization failed]"));
+    const log = kafkaLogCreator(createLogger({ level: "info", destination: out.stream }))(logLevel.DEBUG);
+    log(entry(logLevel.ERROR, "Connection error: connect ECONNREFUSED 127.0.0.1:9092"));
+    log(entry(logLevel.ERROR, "Response GetOffset(key: 2)", "The group coordinator is not available"));
+    log(entry(logLevel.ERROR, "Response JoinGroup", "The coordinator is loading and hence can't process requests for this group"));
+    log(entry(logLevel.WARN, "KafkaJS v2.0.0 switched default partitioner"));
+    log(entry(logLevel.INFO, "Starting"));
+    expect(out.lines()).toEqual([]);
+  });
+
+  it("gives them to LOG_LEVEL=debug with kafkajs's level kept as a field", () => {
+    const out = capture();
+    const log = kafkaLogCreator(createLogger({ level: "debug", destination: out.stream }))(logLevel.DEBUG);
+    log(entry(logLevel.ERROR, "Connection error: connect ECONNREFUSED 127.0.0.1:9092"));
+    log(entry(logLevel.DEBUG, "Request Metadata"));
     const lines = out.lines();
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: 50, msg: "Response ListOffsets(key: 2, version: 3)", error: "Not authorized to access topics: [Topic authorization failed]" });
+    expect(lines[0]).toMatchObject({ level: 20, kafkaLevel: "error", msg: "Connection error: connect ECONNREFUSED 127.0.0.1:9092" });
   });
 });

@@ -1,8 +1,8 @@
 // Structured JSON logs through one pino logger; components take child loggers,
 // and kafkajs's own logs are routed into it.
 
-import { pino, type Logger } from "pino";
 import { logLevel as KafkaLogLevel, type logCreator } from "kafkajs";
+import { type Logger, pino } from "pino";
 
 export type { Logger };
 
@@ -36,32 +36,21 @@ export function createLogger(options: { level?: string; name?: string; destinati
 const KAFKAJS_NOISE = [/switched default partitioner/, /Limiting retries for the idempotent producer/];
 
 /**
- * Broker states that kafkajs logs at error level for each response that carries
- * them, and then retries by itself: a topic just created has no leader yet, a
- * fresh broker's group coordinator is still loading. They are transient; the
- * error that matters is the one kafkajs gives up with, which reaches the caller.
+ * kafkajs logs, at error level, every failed attempt it then retries by itself:
+ * each refused connection, a fresh broker's "coordinator is loading" or "group
+ * coordinator is not available", a topic with no leader yet. The failure that
+ * matters is the one it gives up with: that reaches the caller as an error and
+ * is reported there, once, in the pipeline's words (a consumer's crash is
+ * logged by the service that owns it). So its own lines are kept at debug,
+ * for LOG_LEVEL=debug, and never reach the terminal at the default level.
  */
-const KAFKAJS_TRANSIENT = [
-  /not the leader for that topic-partition/i,
-  /no leader for this topic-partition/i,
-  /leader(ship)? election/i,
-  /coordinator is loading/i,
-  /coordinator is not available/i,
-  /not the correct coordinator/i,
-  /group is rebalancing|rebalance in progress/i,
-  /does not host this topic-partition/i,
-];
+const KAFKAJS_LEVEL_NAMES: Record<number, string> = { [KafkaLogLevel.ERROR]: "error", [KafkaLogLevel.WARN]: "warn", [KafkaLogLevel.INFO]: "info", [KafkaLogLevel.DEBUG]: "debug" };
 
-/** kafkajs logs at its own levels; map them onto the pipeline logger. */
 export function kafkaLogCreator(logger: Logger): logCreator {
   return () => ({ namespace, level, log }) => {
     const { message, ...extra } = log;
-    const child = { component: "kafkajs", namespace, ...extra };
-    if (KAFKAJS_NOISE.some((re) => re.test(message))) logger.trace(child, message);
-    else if (level === KafkaLogLevel.ERROR && KAFKAJS_TRANSIENT.some((re) => re.test(String(extra.error ?? "")))) logger.debug(child, message);
-    else if (level === KafkaLogLevel.ERROR) logger.error(child, message);
-    else if (level === KafkaLogLevel.WARN) logger.warn(child, message);
-    else if (level === KafkaLogLevel.INFO) logger.debug(child, message);
-    else logger.trace(child, message);
+    const child = { component: "kafkajs", namespace, kafkaLevel: KAFKAJS_LEVEL_NAMES[level] ?? level, ...extra };
+    if (level === KafkaLogLevel.DEBUG || KAFKAJS_NOISE.some((re) => re.test(message))) logger.trace(child, message);
+    else logger.debug(child, message);
   };
 }

@@ -10,13 +10,13 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
-  type ListObjectsV2CommandOutput,
 } from "@aws-sdk/client-s3";
-import { LOCAL_S3_CREDENTIALS, LOCAL_S3_ENDPOINT, type ConnectionConfig } from "./connection-config.ts";
-import { PipelineError } from "./errors.ts";
+import { type ConnectionConfig, LOCAL_S3_CREDENTIALS, LOCAL_S3_ENDPOINT } from "./connection-config.ts";
+import { PipelineError, unreachableError } from "./errors.ts";
 
 /** The most keys one DeleteObjects request may name. */
 export const MAX_DELETE_BATCH = 1000;
@@ -201,7 +201,13 @@ export class ObjectStore {
     if (name === "SlowDown" || status === 503 || status === 429) {
       return new PipelineError("storage-throttled", `S3 throttled on ${what}: ${message}`, { cause: err, retriable: true });
     }
-    if (status === undefined || status >= 500) {
+    if (status === undefined) {
+      // No answer at all: the server is not there (refused, unknown host, timed out).
+      const variable = this.endpoint.endsWith(".amazonaws.com") ? "S3_REGION" : "S3_ENDPOINT";
+      const hint = this.endpoint === LOCAL_S3_ENDPOINT ? "start the local stack with `lingostream stack up`" : undefined;
+      return unreachableError("storage-unavailable", { service: "S3", address: this.endpoint, variable }, err, hint);
+    }
+    if (status >= 500) {
       return new PipelineError(
         "storage-unavailable",
         `S3 at ${this.endpoint} unavailable for ${what} (${name}: ${message}); start the local stack with \`lingostream stack up\` or set S3_ENDPOINT`,

@@ -2,13 +2,16 @@
 // job and error class, each segment marked open, replayed or resolved. One
 // bounded pass over the topic (to the end offsets seen at start), counts only.
 
-import type { Command } from "commander";
 import type { ServiceContext } from "@lingostream/runtime";
 import { readJobEvent, type SegmentFailed, type SegmentTranscribed } from "@lingostream/schemas";
-import { parseFilter, type FilterArgs } from "../dead-letter-args.ts";
-import { DEFAULT_REPORT_LIMITS, FailedReport, matchesFilter, type FailedGroup, type FailedReportLimits } from "../dead-letters.ts";
-import { scanEvents } from "../topic-scan/topic-scan.ts";
+import type { Command } from "commander";
 import { withCommandContext } from "../command-context.ts";
+import { type FilterArgs, parseFilter } from "../dead-letter-args.ts";
+import { DEFAULT_REPORT_LIMITS, type FailedGroup, FailedReport, type FailedReportLimits, matchesFilter } from "../dead-letters.ts";
+import { commandEnv } from "../global-options.ts";
+import { addJsonOption, jsonText } from "../output-options.ts";
+import { scanEvents } from "../topic-scan/topic-scan.ts";
+import { addExamples, checkArgs } from "../usage.ts";
 
 export interface FailedListOptions extends FilterArgs {
   json?: boolean;
@@ -26,20 +29,22 @@ export interface FailedListResult {
 
 export function registerFailedCommands(program: Command): void {
   const failed = program.command("failed").description("inspect dead letters (asr.segments.failed)");
-  failed
+  const list = failed
     .command("list")
     .description("dead letters grouped by job and error class, with counts; segments transcribed or replayed since are shown as such")
     .option("--job <id>", "only this job")
     .option("--tenant <tenant>", "only this tenant")
     .option("--error-class <class>", "only this error class (decode, engine, timeout, oversize, corrupt, malformed, unknown)")
-    .option("--json", "print JSON instead of a table")
-    .option("--no-resolve", "skip reading asr.results and asr.jobs (faster on long result logs; every segment shows as open)")
-    .action(async (opts: FailedListOptions) => {
-      await withCommandContext("failed", async (ctx) => {
-        const result = await listFailed(ctx, opts);
-        process.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : formatFailedList(result));
-      });
+    .option("--no-resolve", "skip reading asr.results and asr.jobs (faster on long result logs; every segment shows as open)");
+  addJsonOption(list);
+  addExamples(list, ["lingostream failed list", "lingostream failed list --error-class timeout --tenant acme", "lingostream failed list --json | jq '.totals.open'"]);
+  list.action(async (opts: FailedListOptions, command: Command) => {
+    checkArgs(command, () => parseFilter(opts, Date.now()));
+    await withCommandContext("failed", commandEnv(command), async (ctx) => {
+      const result = await listFailed(ctx, opts);
+      process.stdout.write(opts.json ? jsonText(result) : formatFailedList(result));
     });
+  });
 }
 
 export async function listFailed(ctx: ServiceContext, opts: FailedListOptions, limits: FailedReportLimits = DEFAULT_REPORT_LIMITS): Promise<FailedListResult> {

@@ -5,14 +5,17 @@
 
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { mapLimit, type ServiceContext, segmentResultKey } from "@lingostream/runtime";
+import { jobEventValue, type SegmentFailed } from "@lingostream/schemas";
 import type { Command } from "commander";
 import type { Producer } from "kafkajs";
-import { mapLimit, segmentResultKey, type ServiceContext } from "@lingostream/runtime";
-import { jobEventValue, type SegmentFailed } from "@lingostream/schemas";
 import { withCommandContext } from "../command-context.ts";
-import { parseFilter, parseLimit, parseRate, type FilterArgs } from "../dead-letter-args.ts";
-import { ReplaySelection, replaySegment, SKIP_REASONS, type ReplayCandidate, type SkipReason } from "../dead-letters.ts";
+import { type FilterArgs, parseFilter, parseLimit, parseRate } from "../dead-letter-args.ts";
+import { type DeadLetterFilter, type ReplayCandidate, ReplaySelection, replaySegment, SKIP_REASONS, type SkipReason } from "../dead-letters.ts";
+import { commandEnv } from "../global-options.ts";
+import { addJsonOption, jsonText, type OutputOptions } from "../output-options.ts";
 import { scanEvents } from "../topic-scan/topic-scan.ts";
+import { addExamples, checkArgs } from "../usage.ts";
 
 /**
  * Most segments one run selects. The selection holds each segment's event
@@ -58,7 +61,7 @@ export interface ReplaySummary {
 }
 
 export function registerReplayCommand(program: Command): void {
-  program
+  const cmd = program
     .command("replay")
     .description("re-publish dead-lettered segments to asr.segments as their next attempt; jobs are re-assembled when they land")
     .option("--job <id>", "only this job")
@@ -68,19 +71,34 @@ export function registerReplayCommand(program: Command): void {
     .option("--until <time>", "only dead letters up to this time: ISO date or an age")
     .option("--limit <n>", `at most this many segments (and never more than ${MAX_REPLAY_SEGMENTS} per run)`)
     .option("--rate <n/s>", "at most this many segments per second (default: unpaced)")
-    .option("--dry-run", "print what would be replayed and write nothing")
-    .action(async (opts: ReplayOptions) => {
-      await withCommandContext("replay", async (ctx) => {
-        await replay(ctx, opts, (line) => process.stdout.write(`${line}\n`));
-      });
+    .option("--dry-run", "print what would be replayed and write nothing");
+  addJsonOption(cmd);
+  addExamples(cmd, [
+    "lingostream replay --dry-run",
+    "lingostream replay --error-class timeout --since 2h --rate 20/s",
+    "lingostream replay --job JOB_ID --json | jq '.replayed'",
+  ]);
+  cmd.action(async (opts: ReplayOptions & OutputOptions, command: Command) => {
+    checkArgs(command, () => parseReplayOptions(opts, Date.now()));
+    await withCommandContext("replay", commandEnv(command), async (ctx) => {
+      // With --json the summary is the output; the lines are for people.
+      const summary = await replay(ctx, opts, opts.json ? undefined : (line) => process.stdout.write(`${line}\n`));
+      if (opts.json) process.stdout.write(jsonText(summary));
     });
+  });
+}
+
+/** What the user typed, checked and parsed; nothing is read before this passes. */
+function parseReplayOptions(opts: ReplayOptions, now: number): { filter: DeadLetterFilter; limit: number; rate: number | undefined } {
+  const filter = { ...parseFilter(opts, now), ...(opts.jobIds ? { jobIds: opts.jobIds } : {}) };
+  const limit = Math.min(opts.limit !== undefined ? parseLimit(opts.limit) : MAX_REPLAY_SEGMENTS, MAX_REPLAY_SEGMENTS);
+  const rate = opts.rate !== undefined ? parseRate(opts.rate) : undefined;
+  return { filter, limit, rate };
 }
 
 export async function replay(ctx: ServiceContext, opts: ReplayOptions, print: (line: string) => void = () => {}): Promise<ReplaySummary> {
   // Everything the user typed is checked before anything is read or written.
-  const filter = { ...parseFilter(opts, Date.now()), ...(opts.jobIds ? { jobIds: opts.jobIds } : {}) };
-  const limit = Math.min(opts.limit !== undefined ? parseLimit(opts.limit) : MAX_REPLAY_SEGMENTS, MAX_REPLAY_SEGMENTS);
-  const rate = opts.rate !== undefined ? parseRate(opts.rate) : undefined;
+  const { filter, limit, rate } = parseReplayOptions(opts, Date.now());
   const replayId = `replay-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
 
   const selection = new ReplaySelection(limit);

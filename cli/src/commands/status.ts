@@ -2,13 +2,18 @@
 // the memory level it obeys, jobs of the last day, dead letters. A table for
 // people, --json for scripts.
 
+import { connectionSpec, type Env, loadConfig } from "@lingostream/runtime";
+import { topicNames } from "@lingostream/schemas";
 import type { Command } from "commander";
-import { connectionSpec, createLogger, createServiceContext, loadConfig, type Env } from "@lingostream/runtime";
+import { withCommandContext } from "../command-context.ts";
+import { CLI_VERSION, commandEnv } from "../global-options.ts";
+import { addJsonOption, jsonText } from "../output-options.ts";
 import { parseTimePoint } from "../pressure-report/time-args.ts";
 import { readStatus } from "../status/read-status.ts";
 import { formatStatus } from "../status/status-format.ts";
 import type { StatusReport } from "../status/status-model.ts";
-import { watchedGroups } from "../status/watched-groups.ts";
+import { type WatchedGroup, watchedGroups } from "../status/watched-groups.ts";
+import { addExamples, checkArgs } from "../usage.ts";
 
 export interface StatusOptions {
   json?: boolean;
@@ -16,26 +21,30 @@ export interface StatusOptions {
 }
 
 export function registerStatusCommand(program: Command): void {
-  program
+  const cmd = program
     .command("status")
     .description("consumer lag, processors and their memory level, jobs in flight, dead letters")
-    .option("--json", "print JSON for scripts instead of tables")
-    .option("--since <time>", "count job events from this time: a duration ago (24h) or an ISO date-time", "24h")
-    .action(async (opts: StatusOptions) => {
-      await status(opts, process.env, (text) => process.stdout.write(text));
-    });
+    .option("--since <time>", "count job events from this time: a duration ago (24h) or an ISO date-time", "24h");
+  addJsonOption(cmd);
+  addExamples(cmd, ["lingostream status", "lingostream status --since 1h --json | jq '.groups[] | {group, lag}'", "lingostream -b kafka-1:9092 status"]);
+  cmd.action(async (opts: StatusOptions, command: Command) => {
+    const env = commandEnv(command);
+    checkArgs(command, () => statusArgs(opts, env, Date.now()));
+    await status(opts, env, (text) => process.stdout.write(text));
+  });
+}
+
+/** Everything status needs that can be wrong without a cluster: checked before connecting. */
+function statusArgs(opts: StatusOptions, env: Env, now: number): { since: number; groups: WatchedGroup[] } {
+  const since = parseTimePoint(opts.since, now, "--since");
+  return { since, groups: watchedGroups(env, topicNames(loadConfig(connectionSpec, env).topicPrefix)) };
 }
 
 export async function status(opts: StatusOptions, env: Env, write: (text: string) => void, now = Date.now()): Promise<StatusReport> {
-  const since = parseTimePoint(opts.since, now, "--since");
-  const config = loadConfig(connectionSpec, env);
-  const logger = createLogger({ level: config.logLevel === "info" ? "warn" : config.logLevel });
-  const ctx = createServiceContext(config, logger, { role: "status" });
-  try {
-    const report = await readStatus(ctx, { groups: watchedGroups(env, ctx.topics), since, now });
-    write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
+  const args = statusArgs(opts, env, now);
+  return withCommandContext("status", env, async (ctx) => {
+    const report = await readStatus(ctx, { groups: args.groups, since: args.since, now });
+    write(opts.json ? jsonText({ version: CLI_VERSION, ...report }) : formatStatus(report));
     return report;
-  } finally {
-    ctx.store.close();
-  }
+  });
 }

@@ -5,6 +5,7 @@
 import { spawn } from "node:child_process";
 import type { Command } from "commander";
 import { REPO_ROOT } from "../paths.ts";
+import { addExamples } from "../usage.ts";
 
 function run(cmd: string, args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -15,11 +16,12 @@ function run(cmd: string, args: string[]): Promise<number> {
 }
 
 export function registerTestCommand(program: Command): void {
-  program
+  const cmd = program
     .command("test")
     .description("run build, lint, unit and integration tests (the integration tests start the local stack if no other is set)")
-    .option("--unit", "unit tests only (no stack needed)")
-    .action(async (opts: { unit?: boolean }) => {
-      process.exitCode = await run("npm", ["run", opts.unit ? "test:unit" : "test", "--silent"]);
-    });
+    .option("--unit", "unit tests only (no stack needed)");
+  addExamples(cmd, ["lingostream test --unit", "lingostream test"]);
+  cmd.action(async (opts: { unit?: boolean }) => {
+    process.exitCode = await run("npm", ["run", opts.unit ? "test:unit" : "test", "--silent"]);
+  });
 }

@@ -8,38 +8,44 @@
 // only the rest is submitted, a window at a time, so the backlog waits on disk
 // rather than in Kafka and S3. Each transcript is written as its job completes.
 
+import { createReadStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { resolve } from "node:path";
 import { Upload } from "@aws-sdk/lib-storage";
-import { createReadStream } from "node:fs";
-import type { Command } from "commander";
-import type { Producer } from "kafkajs";
+import { asrSpec } from "@lingostream/asr";
 import {
-  PipelineError,
-  Shutdown,
   appendJobEvent,
   assertBrokersReachable,
   assertValidId,
   availableCores,
   connectionSpec,
-  createLogger,
   createServiceContext,
+  type Env,
   loadConfig,
   mapLimit,
-  slugify,
+  mergedEnv,
+  PipelineError,
   type ServiceContext,
+  Shutdown,
+  slugify,
 } from "@lingostream/runtime";
-import { asrSpec } from "@lingostream/asr";
 import type { JobCompleted } from "@lingostream/schemas";
-import { expandInputs, outputNames, type MediaInputRef } from "../inputs.ts";
+import type { Command } from "commander";
+import type { Producer } from "kafkajs";
+import { commandLogger } from "../command-context.ts";
+import { EXIT } from "../exit-codes.ts";
+import { commandEnv } from "../global-options.ts";
+import { expandInputs, type MediaInputRef, outputNames } from "../inputs.ts";
+import { isEnded, JobWatcher, type WatchedJob } from "../job-watcher.ts";
+import { addJsonOption } from "../output-options.ts";
 import { createProgress, type Progress } from "../progress.ts";
-import { JobWatcher, isEnded, type WatchedJob } from "../job-watcher.ts";
 import { ROLES, startServices, stopServices } from "../services.ts";
 import { scanEvents } from "../topic-scan/topic-scan.ts";
-import { contentDigest, jobIdFor } from "../transcribe/job-identity.ts";
 import { JobHistory } from "../transcribe/job-history.ts";
+import { contentDigest, jobIdFor } from "../transcribe/job-identity.ts";
 import { storedCompletion } from "../transcribe/stored-completion.ts";
 import { outputPaths, outputsCurrent, writeOutputs } from "../transcribe/transcript-outputs.ts";
+import { addExamples, checkArgs } from "../usage.ts";
 import { replay } from "./replay.ts";
 import { ensureLocalStack } from "./stack.ts";
 import { applyConfiguredTopics } from "./topics.ts";
@@ -56,14 +62,11 @@ export interface TranscribeOptions {
   jobsInFlight?: string;
 }
 
-/** Exit codes of `transcribe` (documented in the README). */
-export const EXIT = { ok: 0, incomplete: 1, usage: 2, interrupted: 130 } as const;
-
 /** Files hashed at once: reading is I/O-bound, a few overlap well. */
 const HASH_CONCURRENCY = 4;
 
 export function registerTranscribeCommand(program: Command): void {
-  program
+  const cmd = program
     .command("transcribe")
     .description("transcribe media files, folders or s3:// URIs into <out>/<name>.json, .srt and .vtt; a rerun resumes")
     .argument("<paths...>", "media files, folders of media, or s3://bucket/key URIs")
@@ -74,11 +77,24 @@ export function registerTranscribeCommand(program: Command): void {
     .option("--timeout <seconds>", "give up waiting after this long (default: no limit)")
     .option("--force", "transcribe again files whose jobs already completed (as new jobs)")
     .option("--retry-failed", "replay the failed segments of these files' jobs and write the repaired transcripts")
-    .option("--jobs-in-flight <n>", "jobs submitted and not yet complete at any time (default: 4 per core, at least 8)")
-    .option("--json", "print one JSON summary on stdout (per file: status, job id, outputs, failed segments)")
-    .action(async (paths: string[], opts: TranscribeOptions) => {
-      process.exitCode = await transcribe(paths, opts, process.env);
-    });
+    .option("--jobs-in-flight <n>", "jobs submitted and not yet complete at any time (default: 4 per core, at least 8)");
+  addJsonOption(cmd);
+  addExamples(cmd, [
+    "lingostream transcribe samples/ -o transcripts/",
+    "lingostream transcribe talk.mp4 -o out/ --engine pocketsphinx --timeout 600",
+    "lingostream -b kafka-1:9092 transcribe s3://media/talk.mp4 -o out/ --json | jq '.totals'",
+    "lingostream transcribe samples/ -o transcripts/ --retry-failed",
+  ]);
+  cmd.action(async (paths: string[], opts: TranscribeOptions, command: Command) => {
+    const env = commandEnv(command);
+    checkArgs(command, () => parseOptions(opts, runEnvOf(opts, env)));
+    process.exitCode = await transcribe(paths, opts, env);
+  });
+}
+
+/** The environment the run's services load: the command's, with --engine laid over it. */
+function runEnvOf(opts: TranscribeOptions, env: Env): Env {
+  return opts.engine ? { ...env, LINGOSTREAM_ASR_ENGINE: opts.engine } : env;
 }
 
 export type FileStatus = "completed" | "partial" | "failed" | "skipped" | "pending";
@@ -113,7 +129,7 @@ interface ParsedOptions {
   jobsInFlight: number;
 }
 
-function parseOptions(opts: TranscribeOptions, env: NodeJS.ProcessEnv): ParsedOptions {
+function parseOptions(opts: TranscribeOptions, env: Env): ParsedOptions {
   const tenant = assertValidId("tenant", opts.tenant ?? loadConfig(connectionSpec, env).tenant);
   const engine = loadConfig(asrSpec, env).engine;
   const language = opts.language.trim();
@@ -136,11 +152,11 @@ function parseOptions(opts: TranscribeOptions, env: NodeJS.ProcessEnv): ParsedOp
   return { tenant, engine, language, outDir: resolve(opts.out), timeoutMs, jobsInFlight };
 }
 
-export async function transcribe(paths: string[], opts: TranscribeOptions, env: NodeJS.ProcessEnv): Promise<number> {
+export async function transcribe(paths: string[], opts: TranscribeOptions, env: Env): Promise<number> {
   const progress = createProgress();
-  const embedded = !env.KAFKA_BROKERS;
-  const runEnv: NodeJS.ProcessEnv = { ...env };
-  if (opts.engine) runEnv.LINGOSTREAM_ASR_ENGINE = opts.engine;
+  // KAFKA_BROKERS from the environment, a config file or --brokers.
+  const embedded = !mergedEnv(env).KAFKA_BROKERS;
+  const runEnv = runEnvOf(opts, env);
   // Everything the user typed is checked before anything is started or read.
   const parsed = parseOptions(opts, runEnv);
   const config = loadConfig(connectionSpec, runEnv);
@@ -155,16 +171,16 @@ export async function transcribe(paths: string[], opts: TranscribeOptions, env: 
     progress.log("no KAFKA_BROKERS set: using the local stack (lingostream stack up) and in-process workers");
     await ensureLocalStack();
   }
-  const logger = createLogger({ level: config.logLevel === "info" ? "warn" : config.logLevel });
+  const logger = commandLogger(config);
   const ctx = createServiceContext(config, logger, { role: "transcribe" });
   const shutdown = new Shutdown(logger).listen();
   const run = new TranscribeRun(ctx, parsed, opts, progress, shutdown.signal);
   // A path that vanished or holds no media is reported in the summary; the others go on.
   for (const p of problems) run.skipped(p.path, p.message);
   try {
-    await assertBrokersReachable(ctx.kafka, config.kafkaBrokers);
+    await assertBrokersReachable(config, logger);
     // On the local stack topics are ours to create; a cluster's belong to its operators.
-    if (embedded) await applyConfiguredTopics(runEnv, { quiet: true });
+    if (embedded) await applyConfiguredTopics(runEnv);
     await ctx.store.ensureBucket();
     if (embedded) {
       const services = await startServices(ctx, ROLES, runEnv);
@@ -462,11 +478,11 @@ class TranscribeRun {
     }
     if (this.failure) {
       this.progress.log(`lingostream: ${this.failure}`);
-      return EXIT.incomplete;
+      return EXIT.failed;
     }
     const complete = count("completed");
     this.progress.log(`${complete}/${this.summaries.length} files transcribed completely`);
-    return complete === this.summaries.length ? EXIT.ok : EXIT.incomplete;
+    return complete === this.summaries.length ? EXIT.ok : EXIT.failed;
   }
 }
 

@@ -74,7 +74,7 @@ async function stackUp(): Promise<void> {
   await waitFor(
     "the local stack (Kafka on localhost:9092, registry on :8081)",
     async () => {
-      await assertBrokersReachable(ctx.kafka, ctx.config.kafkaBrokers);
+      await assertBrokersReachable(ctx.config, ctx.logger);
       await readerSerde.registry.subjects();
       return true;
     },
