@@ -3,17 +3,17 @@
 //
 // Error is relative to the lead: being 10 s out matters for a forecast of 20 s
 // and not for one of 40 min, so an absolute mean lets one long forecast swamp
-// every short one (a forecast of 47 min that CRITICAL beat by 46 min once
-// turned five forecasts right to a tenth of a second into a mean error of
-// 15 min). Relative error = (predicted - actual) / actual lead: above 0 the
-// forecast said later than CRITICAL came (late: the dangerous side, there was
-// less time than promised), at or below 0 it said sooner (early: conservative).
+// every short one (on a ramp, five forecasts right to a tenth of a second and
+// one of 47 min that CRITICAL beat by 46 min average 15 min). Relative error =
+// (predicted - actual) / actual lead: above 0 the forecast said later than
+// CRITICAL came (late: the dangerous side, there was less time than promised),
+// at or below 0 it said no later (early: conservative).
 //
 // A forecast counts as a hit only when CRITICAL came within a factor of its
-// predicted lead either way; its relative error then lies in [-1/2, 1] (a little
-// below -1/2 when observations are sparse), so the median and p90 describe
-// forecasts that were roughly right and no single outlier moves them. Outside
-// the factor it is not averaged but classified, and listed:
+// predicted lead either way; its relative error then lies in [-1/2, 1] (a
+// little below -1/2 when sparse observations see CRITICAL late), so the median
+// and p90 describe forecasts that were roughly right and no single outlier
+// moves them. Outside the factor it is not averaged but classified, and listed:
 // - too late: CRITICAL came in under half the predicted lead. The forecast
 //   promised time that was not there; it did not warn of that onset.
 // - false alarm: the source was seen below CRITICAL after twice the predicted

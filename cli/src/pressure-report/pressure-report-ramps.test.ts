@@ -20,8 +20,12 @@ const BASE_RATIO = 0.34;
 /** The ramp's first second: the first trend on it (at 60 s) holds one rising sample. */
 const RAMP_START = 59;
 
-/** The monitor's output for a used ratio over [from, to] seconds: a sample a second, a trend per window. */
-function monitored(ratioAt: (t: number) => number, from: number, to: number, options: { trends?: boolean } = {}): { events: PressureReportEvent[]; trends: TrendEvent[] } {
+/**
+ * The monitor's output for a used ratio over [from, to] seconds: a sample a
+ * second and a trend per window; with `recorded`, trends at the recorded
+ * seconds only, carrying the recorded forecast (and the slope it implies).
+ */
+function monitored(ratioAt: (t: number) => number, from: number, to: number, recorded?: ReadonlyMap<number, number>): { events: PressureReportEvent[]; trends: TrendEvent[] } {
   const window = new TrendWindow({ windowMs: TREND_WINDOW_MS, alpha: 0.3, criticalRatio: defaultThresholds.criticalRatio });
   const events: PressureReportEvent[] = [];
   const trends: TrendEvent[] = [];
@@ -34,9 +38,10 @@ function monitored(ratioAt: (t: number) => number, from: number, to: number, opt
     window.add({ time, usedRatio, usedBytes: usedRatio * LIMIT, level });
     events.push({ kind: "sample", sourceId: HOST, time, level, usedRatio, intervalMs: S });
     lastTrendAt ??= time;
-    if (options.trends !== false && time - lastTrendAt >= TREND_WINDOW_MS) {
+    if (recorded ? recorded.has(t) : time - lastTrendAt >= TREND_WINDOW_MS) {
       lastTrendAt = time;
       const w = window.stats()!;
+      const forecast = recorded?.get(t);
       const trend: TrendEvent = {
         kind: "trend",
         sourceId: HOST,
@@ -44,8 +49,8 @@ function monitored(ratioAt: (t: number) => number, from: number, to: number, opt
         time: w.windowEnd,
         windowStart: w.windowStart,
         level: w.level,
-        slopeRatioPerSecond: w.slopeRatioPerSecond,
-        secondsToCritical: w.secondsToCritical,
+        slopeRatioPerSecond: forecast === undefined ? w.slopeRatioPerSecond : (defaultThresholds.criticalRatio - usedRatio) / forecast,
+        secondsToCritical: forecast ?? w.secondsToCritical,
         transitions: w.transitions,
         minRatio: w.minRatio,
         maxRatio: w.maxRatio,
@@ -58,39 +63,10 @@ function monitored(ratioAt: (t: number) => number, from: number, to: number, opt
   return { events, trends };
 }
 
-/** A recorded trend: its window's ratios from the samples, its forecast as the monitor published it. */
-function recordedTrend(end: number, secondsToCritical: number, ratioAt: (t: number) => number): TrendEvent {
-  const ratios = Array.from({ length: 11 }, (_, i) => ratioAt(end - 10 + i));
-  const last = ratios.at(-1)!;
-  return {
-    kind: "trend",
-    sourceId: HOST,
-    host: HOST,
-    time: end * S,
-    windowStart: (end - 10) * S,
-    level: classify({ usedRatio: last, availableBytes: (1 - last) * LIMIT, limitBytes: LIMIT, minFreeBytes: 0 }, undefined, defaultThresholds),
-    // What the monitor's forecast implies: (critical - last) / slope.
-    slopeRatioPerSecond: (defaultThresholds.criticalRatio - last) / secondsToCritical,
-    secondsToCritical,
-    transitions: 0,
-    minRatio: Math.min(...ratios),
-    maxRatio: Math.max(...ratios),
-    meanRatio: ratios.reduce((a, b) => a + b, 0) / ratios.length,
-  };
-}
-
-/** Events in time order; at one instant the sample before the trend, as the monitor publishes them. */
-function inTimeOrder(events: PressureReportEvent[]): PressureReportEvent[] {
-  return events
-    .map((e, i) => ({ e, i }))
-    .sort((a, b) => a.e.time - b.e.time || (a.e.kind === b.e.kind ? a.i - b.i : a.e.kind === "sample" ? -1 : 1))
-    .map(({ e }) => e);
-}
-
 function report(events: PressureReportEvent[], until: number) {
   const rows: WindowRow[] = [];
   const r = new PressureReport({ since: 0, until: until * S, windowMs: MIN, onRow: (row) => rows.push(row) });
-  for (const e of inTimeOrder(events)) r.add(e);
+  for (const e of events) r.add(e);
   const result = r.finish();
   return { rows, summary: result.summaries[0]!, flagged: rows.flatMap((row) => row.flaggedForecasts ?? []) };
 }
@@ -112,24 +88,31 @@ function render(format: ReportFormat, rows: WindowRow[], summaries: WindowRow[],
 // emergency cleanup brings usage back to the base.
 const CRITICAL_AT = 117;
 const rampRatio = (t: number) => (t < RAMP_START || t > 125 ? BASE_RATIO : BASE_RATIO + RAMP_SLOPE * Math.min(t - RAMP_START, 60));
-const RECORDED: [end: number, secondsToCritical: number][] = [
+const RECORDED = new Map([
   [60, 2847],
   [71, 46.0],
   [82, 34.7],
   [93, 24.2],
   [104, 12.9],
   [115, 1.8],
-];
+]);
 
 describe("forecast score on the recorded ramp to CRITICAL", () => {
   const until = 180;
-  const { events } = monitored(rampRatio, 0, until - 1, { trends: false });
-  const recorded = RECORDED.map(([end, seconds]) => recordedTrend(end, seconds, rampRatio));
-  const { rows, summary, flagged } = report([...events, ...recorded], until);
+  const { events, trends } = monitored(rampRatio, 0, until - 1, RECORDED);
+  const { rows, summary, flagged } = report(events, until);
   const ramp = rows.find((r) => r.start === MIN)!;
 
-  it("sees CRITICAL first at 117 s, as the ramp reaches 90% of the limit", () => {
-    const first = inTimeOrder(events).find((e) => e.kind === "sample" && e.level === "CRITICAL");
+  it("carries the recorded forecasts, and CRITICAL is first seen at 117 s as the ramp reaches 90% of the limit", () => {
+    expect(trends.map((t) => [t.time / S, t.level, t.secondsToCritical])).toEqual([
+      [60, "LOW", 2847],
+      [71, "LOW", 46],
+      [82, "LOW", 34.7],
+      [93, "LOW", 24.2],
+      [104, "MODERATE", 12.9],
+      [115, "HIGH", 1.8],
+    ]);
+    const first = events.find((e) => e.kind === "sample" && e.level === "CRITICAL");
     expect(first?.time).toBe(CRITICAL_AT * S);
     // 117 s to the cleanup at 126 s.
     expect(summary.levelMs.CRITICAL).toBe(9 * S);
@@ -155,7 +138,7 @@ describe("forecast score on the recorded ramp to CRITICAL", () => {
     expect(table).toMatch(/1970-01-01 00:01:00\s*│\s*host-a\s*│\s*host-a\s*│\s*too late\s*│\s*in 47m 27s\s*│\s*in 57\.0s/);
   });
 
-  it("counts no false alarm for a forecast CRITICAL came a little after (the old deadline rule called 34.7 s against 35 one)", () => {
+  it("counts no false alarm for a forecast CRITICAL came a little after : 34.7 s against 35", () => {
     expect(flagged.filter((f) => f.verdict === "falseAlarm")).toEqual([]);
   });
 });
