@@ -56,6 +56,7 @@ describe("report writer", () => {
   it("writes one JSON document with the windows streamed into it", () => {
     const doc = JSON.parse(render("json", [row(), row({ start: meta.since + 60_000 })]));
     expect(doc.windowSeconds).toBe(60);
+    expect(doc.leadToleranceFactor).toBe(2);
     expect(doc.windows).toHaveLength(2);
     expect(doc.windows[1].start).toBe("2025-01-01T00:01:00.000Z");
     expect(doc.windows[0].levelSeconds).toEqual({ LOW: 40, MODERATE: 20, HIGH: 0, CRITICAL: 0 });

@@ -50,6 +50,8 @@ function jsonWriter(meta: ReportMeta, write: (text: string) => void): ReportWrit
     until: iso(meta.until),
     windowSeconds: meta.windowMs / 1000,
     maxHorizonSeconds: meta.maxHorizonMs / 1000,
+    /** A forecast is a hit when CRITICAL came within this factor of its lead (forecast-score.ts). */
+    leadToleranceFactor: LEAD_TOLERANCE_FACTOR,
     thresholds: meta.thresholds,
     sources: meta.sources && meta.sources.length > 0 ? meta.sources : "all",
   };

@@ -28,7 +28,7 @@ export interface WindowRow {
   /** Samples: least squares over the window; trends: duration-weighted mean of their slopes. */
   slopeRatioPerSecond: number | null;
   transitions: number;
-  /** Forecasts issued in this window (onsets: those that began in it), judged by forecast-score.ts. */
+  /** Verdicts on the forecasts issued in this window (forecast-score.ts), and misses of the CRITICAL onsets that began in it. */
   forecasts: ForecastOutcomes;
   /** Window rows only: this window's forecasts that were false alarms or too late, in the order issued. */
   flaggedForecasts?: FlaggedForecast[];
