@@ -1,0 +1,23 @@
+import { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from "kafkajs";
+import { describe, expect, it } from "vitest";
+import { classifyKafkaError } from "./kafka.ts";
+
+describe("kafkajs error classification", () => {
+  it("makes a refused connection, after kafkajs's retries, one line naming brokers, variable and reason", () => {
+    const refused = new KafkaJSConnectionError("Connection error: connect ECONNREFUSED 10.0.0.5:9092", { broker: "10.0.0.5:9092", code: "ECONNREFUSED" });
+    const err = classifyKafkaError(new KafkaJSNumberOfRetriesExceeded(refused, { retryCount: 2, retryTime: 1000 }), ["10.0.0.5:9092", "10.0.0.6:9092"]);
+    expect(err.code).toBe("broker-unreachable");
+    expect(err.message).toBe("cannot reach Kafka at 10.0.0.5:9092,10.0.0.6:9092 (KAFKA_BROKERS): connection refused");
+  });
+
+  it("suggests starting the local stack only when the local stack is where it looked", () => {
+    const err = classifyKafkaError(new KafkaJSConnectionError("Connection timeout", { broker: "localhost:9092" }), ["localhost:9092"]);
+    expect(err.message).toBe("cannot reach Kafka at localhost:9092 (KAFKA_BROKERS): connection timed out; start the local stack with `lingostream stack up`");
+  });
+
+  it("keeps broker answers apart from unreachable brokers", () => {
+    const err = classifyKafkaError(new KafkaJSProtocolError("Not authorized to access topics: [Topic authorization failed]"), ["localhost:9092"]);
+    expect(err.code).toBe("broker-transient");
+    expect(err.message).toContain("Not authorized");
+  });
+});
