@@ -23,6 +23,7 @@ const stackScript = readFileSync(join(ROOT, "infra/local-stack/stack.sh"), "utf8
 interface ComposeService {
   image: string;
   command?: string[] | null;
+  healthcheck?: { test?: string[] };
   environment?: Record<string, string | null>;
   volumes?: { type: string; source: string; target: string }[];
 }
@@ -72,7 +73,7 @@ describe("docker-compose.yml", () => {
 
   it("runs the Kafka, Apicurio Registry and versitygw versions of the local stack", () => {
     expect(service("kafka").image).toBe(`apache/kafka:${stackDefault("KAFKA_VERSION")}`);
-    expect(service("schema-registry").image).toBe(`apicurio/apicurio-registry:${stackDefault("APICURIO_VERSION")}`);
+    expect(service("registry").image).toBe(`apicurio/apicurio-registry:${stackDefault("APICURIO_VERSION")}`);
     expect(service("s3").image).toBe(`versity/versitygw:${stackDefault("VERSITYGW_VERSION")}`);
   });
 
@@ -86,7 +87,7 @@ describe("docker-compose.yml", () => {
   it("keeps Kafka's log, the registry's schemas and the S3 objects in named volumes", () => {
     const kafkaLog = service("kafka").environment?.KAFKA_LOG_DIRS;
     expect(volumeAt("kafka", kafkaLog!)).toMatchObject({ type: "volume", source: "kafka-data" });
-    expect(service("schema-registry").environment?.APICURIO_DATASOURCE_URL).toMatch(/^jdbc:postgresql:\/\/registry-db:/);
+    expect(service("registry").environment?.APICURIO_DATASOURCE_URL).toMatch(/^jdbc:postgresql:\/\/registry-db:/);
     expect(volumeAt("registry-db", "/var/lib/postgresql/data")).toMatchObject({ type: "volume", source: "registry-data" });
     const s3Data = service("s3").command?.at(-1);
     expect(service("s3").command?.at(-2)).toBe("posix");
@@ -95,7 +96,7 @@ describe("docker-compose.yml", () => {
   });
 
   it("sets the registry's global compatibility rule as the local stack does", () => {
-    expect(service("schema-registry").environment?.APICURIO_RULES_GLOBAL_COMPATIBILITY).toBe(stackDefault("REGISTRY_COMPATIBILITY"));
+    expect(service("registry").environment?.APICURIO_RULES_GLOBAL_COMPATIBILITY).toBe(stackDefault("REGISTRY_COMPATIBILITY"));
   });
 
   it("gives the S3 server, from S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY, the keys clients use by default", () => {
@@ -107,6 +108,21 @@ describe("docker-compose.yml", () => {
     expect(text).toContain("${S3_ACCESS_KEY_ID:-");
     expect(text).toContain("${S3_SECRET_ACCESS_KEY:-");
     expect(text).not.toMatch(/AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY)/);
+  });
+
+  it("has a health check on every server the others and the integration setup wait for", () => {
+    // testkit/src/integration-stack.ts waits on kafka, registry and s3; the registry waits on its database.
+    for (const name of ["kafka", "registry-db", "registry", "s3"]) expect(service(name).healthcheck?.test?.length, name).toBeGreaterThan(1);
+  });
+
+  it("creates the bucket with the S3 server's own keys", () => {
+    const s3 = service("s3").environment;
+    expect(service("s3-bucket").environment).toMatchObject({
+      ADMIN_ENDPOINT_URL: "http://s3:9000",
+      ADMIN_ACCESS_KEY_ID: s3?.ROOT_ACCESS_KEY,
+      ADMIN_SECRET_ACCESS_KEY: s3?.ROOT_SECRET_KEY,
+      S3_BUCKET: "lingostream",
+    });
   });
 
   it("mounts files that exist in the repository", () => {
