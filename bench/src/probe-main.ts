@@ -9,6 +9,7 @@ const PROBES: Record<string, () => Promise<Probe>> = {
   sink: async () => (await import("./probes/pipeline-workers.ts")).runSinkProbe as Probe,
   baseline: async () => (await import("./probes/baseline-stage.ts")).runBaselineProbe as Probe,
   segmenter: async () => (await import("./probes/segmenter.ts")).runSegmenterProbe as Probe,
+  "pressure-rss": async () => (await import("./probes/pressure-rss.ts")).runPressureRssProbe as Probe,
 };
 
 const [name = "", rawArgs = "{}"] = process.argv.slice(2);

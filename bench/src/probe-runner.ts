@@ -6,7 +6,7 @@ import { fork } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 
-export type ProbeName = "asr-processor" | "sink" | "baseline" | "segmenter";
+export type ProbeName = "asr-processor" | "sink" | "baseline" | "segmenter" | "pressure-rss";
 
 export interface ProbeOutcome<T> {
   value: T;

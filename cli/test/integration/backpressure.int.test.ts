@@ -4,7 +4,7 @@
 // the middle of a job and the segmenter stops cutting; when the ballast goes,
 // both resume and every segment ends transcribed, none lost, in a completed job.
 // How fast the pause comes is measured and printed here, and benchmarked in
-// bench/backpressure-latency.ts; it is not asserted (machines are noisy).
+// `npm run bench -- backpressure` (bench/src/backpressure.ts); it is not asserted (machines are noisy).
 
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
