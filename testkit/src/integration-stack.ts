@@ -74,11 +74,18 @@ export function parseEnvLines(text: string): Record<string, string> {
 async function composeUp(): Promise<() => Promise<void>> {
   const { DockerComposeEnvironment, Wait } = await import("testcontainers");
   const ports = { kafka: await freePort(), registry: await freePort(), s3: await freePort() };
+  // The compose file's defaults, unless the caller chose others; the S3 server is created with them.
+  const s3 = {
+    S3_ACCESS_KEY_ID: process.env.S3_ACCESS_KEY_ID || "lingostream",
+    S3_SECRET_ACCESS_KEY: process.env.S3_SECRET_ACCESS_KEY || "lingostream-secret",
+    S3_BUCKET: process.env.S3_BUCKET || "lingostream",
+  };
   const environment = await new DockerComposeEnvironment(REPO_ROOT, "docker-compose.yml")
     .withEnvironment({
       [COMPOSE_PORT_VARIABLES.kafka]: String(ports.kafka),
       [COMPOSE_PORT_VARIABLES.registry]: String(ports.registry),
       [COMPOSE_PORT_VARIABLES.s3]: String(ports.s3),
+      ...s3,
     })
     .withWaitStrategy("kafka-1", Wait.forHealthCheck())
     .withWaitStrategy("registry-1", Wait.forHealthCheck())
@@ -91,6 +98,7 @@ async function composeUp(): Promise<() => Promise<void>> {
     SCHEMA_REGISTRY_URL: `http://localhost:${ports.registry}/apis/ccompat/v7`,
     S3_ENDPOINT: `http://localhost:${ports.s3}`,
     S3_FORCE_PATH_STYLE: "true",
+    ...s3,
   });
   return async () => {
     await environment.down({ removeVolumes: true });
