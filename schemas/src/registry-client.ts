@@ -6,6 +6,7 @@
 // one connection's timeout and retry policy (registry-connection.ts), and every
 // failure of either is a SerdeError.
 
+import type { SchemaRegistry } from "@kafkajs/confluent-schema-registry";
 import type avro from "avsc";
 import { type CompatibilityLevel, type CompatibilityResult, RegistryAdmin } from "./registry-admin.ts";
 import { RegistryConnection, type RegistryClientOptions } from "./registry-connection.ts";
@@ -24,6 +25,11 @@ export class RegistryClient {
     this.url = connection.url;
     this.#admin = new RegistryAdmin(connection);
     this.#library = new RegistryLibrary(connection, (subject) => this.#admin.getCompatibility(subject));
+  }
+
+  /** The @kafkajs/confluent-schema-registry client behind register, schemaById and encode. */
+  get schemaRegistry(): SchemaRegistry {
+    return this.#library.schemaRegistry;
   }
 
   /** Registers (or finds) a schema under a subject and returns its id; see RegistryLibrary.register. */

@@ -31,15 +31,16 @@ const NETWORK_FAILURE =
 const UNEXPLAINED_400 = / - Error, status 400\b/;
 
 export class RegistryLibrary {
+  /** The library's client; its cache holds every schema registered or fetched by id. */
+  readonly schemaRegistry: SchemaRegistry;
   readonly #connection: RegistryConnection;
-  readonly #schemaRegistry: SchemaRegistry;
   /** The level a subject has now, for a register() the library refused over the level. */
   readonly #levelOf: (subject: string) => Promise<CompatibilityLevel | undefined>;
 
   constructor(connection: RegistryConnection, levelOf: (subject: string) => Promise<CompatibilityLevel | undefined>) {
     this.#connection = connection;
     this.#levelOf = levelOf;
-    this.#schemaRegistry = new SchemaRegistry(
+    this.schemaRegistry = new SchemaRegistry(
       {
         host: connection.url,
         auth: connection.auth && { username: connection.auth.username, password: connection.auth.password },
@@ -67,11 +68,11 @@ export class RegistryLibrary {
       `register a schema under ${subject}`,
       async () => {
         try {
-          return await this.#schemaRegistry.register(confluentSchema, { subject, compatibility: COMPATIBILITY[newSubjectLevel] });
+          return await this.schemaRegistry.register(confluentSchema, { subject, compatibility: COMPATIBILITY[newSubjectLevel] });
         } catch (error) {
           if (!isNamed(error, "ConfluentSchemaRegistryCompatibilityError")) throw error;
           const level = (await this.#levelOf(subject)) ?? newSubjectLevel;
-          return await this.#schemaRegistry.register(confluentSchema, { subject, compatibility: COMPATIBILITY[level] });
+          return await this.schemaRegistry.register(confluentSchema, { subject, compatibility: COMPATIBILITY[level] });
         }
       },
       (status, detail, cause) =>
@@ -93,7 +94,7 @@ export class RegistryLibrary {
     try {
       schema = await this.#call(
         `fetch schema ${id}`,
-        () => this.#schemaRegistry.getSchema(id),
+        () => this.schemaRegistry.getSchema(id),
         (status, detail, cause) => (status === 404 ? unknownId(id, detail, cause) : undefined),
       );
     } catch (error) {
@@ -107,7 +108,7 @@ export class RegistryLibrary {
       }
       throw error;
     }
-    const type = this.#schemaRegistry.cache.getSchema(id)?.type;
+    const type = this.schemaRegistry.cache.getSchema(id)?.type;
     if (type !== SchemaType.AVRO || !avro.Type.isType(schema)) {
       throw new SerdeError("incompatible-schema", `schema id ${id} is ${type ?? "no Avro type"}, not Avro`, { schemaId: id });
     }
@@ -122,7 +123,7 @@ export class RegistryLibrary {
     try {
       return await this.#call(
         `encode with schema ${id}`,
-        () => this.#schemaRegistry.encode(id, value),
+        () => this.schemaRegistry.encode(id, value),
         (status, detail, cause) => (status === 404 ? unknownId(id, detail, cause) : undefined),
       );
     } catch (error) {
