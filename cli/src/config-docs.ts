@@ -1,7 +1,7 @@
 // The README's configuration table, generated from the config specs so the
 // docs cannot drift from the code (a test compares them).
 
-import { configTable, connectionSpec, memorySpec, type ConfigSpec } from "@lingostream/runtime";
+import { configTable, connectionSpec, memorySpec, topicPartitionsSpec, type ConfigSpec } from "@lingostream/runtime";
 import { asrSpec } from "@lingostream/asr";
 import { segmenterSpec } from "@lingostream/segmenter";
 import { sinkSpec } from "@lingostream/sink-s3";
@@ -9,6 +9,7 @@ import { pressureMonitorSpec } from "@lingostream/pressure-monitor";
 
 export const CONFIG_SECTIONS: [string, ConfigSpec][] = [
   ["Connections (every service)", connectionSpec],
+  ["Topics (lingostream topics apply)", topicPartitionsSpec],
   ["Segmenter", segmenterSpec],
   ["ASR processor", asrSpec],
   ["S3 sink", sinkSpec],

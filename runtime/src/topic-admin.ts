@@ -1,9 +1,12 @@
 // Topics as code: the definitions in infra/topics/topics.json, applied
 // idempotently (create what is missing, add partitions, correct config drift).
+// Partition counts of the scaled topics can be set by config: they bound how
+// many consumers of a group do work, so they follow the replicas a cluster runs.
 
 import { readFile } from "node:fs/promises";
 import kafkajs, { type Admin, type ITopicConfig } from "kafkajs";
 import type { TopicKey } from "@lingostream/schemas";
+import { type ConfigOf, type Field, int } from "./config.ts";
 import { retry, type RetryPolicy } from "./retry.ts";
 
 // kafkajs is CommonJS: Node's ESM loader sees only some of its named exports.
@@ -22,6 +25,28 @@ export const DEFAULT_TOPICS_FILE = new URL("../../infra/topics/topics.json", imp
 export async function loadTopicSpecs(file: URL | string = DEFAULT_TOPICS_FILE): Promise<TopicSpec[]> {
   const parsed = JSON.parse(await readFile(file, "utf8")) as { topics: TopicSpec[] };
   return parsed.topics;
+}
+
+/** An optional count: unset keeps the count in topics.json. */
+function partitionCount(env: string, doc: string): Field<number | undefined> {
+  return { ...int({ env, doc, default: 1, min: 1, max: 10_000 }), default: undefined };
+}
+
+export const topicPartitionsSpec = {
+  jobs: partitionCount("LINGOSTREAM_TOPIC_JOBS_PARTITIONS", "partitions of asr.jobs, applied by `topics apply` (raised on an existing topic, never lowered: Kafka cannot remove partitions); at most this many segmenters work at once; unset: infra/topics/topics.json (6)"),
+  segments: partitionCount(
+    "LINGOSTREAM_TOPIC_SEGMENTS_PARTITIONS",
+    "partitions of asr.segments, applied like the above; at most this many ASR processors work at once, so keep it at least the most ASR replicas you run; unset: infra/topics/topics.json (12)",
+  ),
+  results: partitionCount("LINGOSTREAM_TOPIC_RESULTS_PARTITIONS", "partitions of asr.results, applied like the above; at most this many S3 sinks work at once; unset: infra/topics/topics.json (12)"),
+};
+
+export type TopicPartitionsConfig = ConfigOf<typeof topicPartitionsSpec>;
+
+/** The specs with the configured partition counts in place of topics.json's. */
+export function withConfiguredPartitions(specs: readonly TopicSpec[], config: TopicPartitionsConfig): TopicSpec[] {
+  const counts: Partial<Record<TopicKey, number | undefined>> = config;
+  return specs.map((spec) => ({ ...spec, partitions: counts[spec.key] ?? spec.partitions }));
 }
 
 export interface TopicChange {
@@ -72,6 +97,8 @@ export async function applyTopics(
   for (const s of present) {
     const current = metadata.topics.find((t) => t.name === s.name);
     const currentPartitions = current?.partitions.length ?? 0;
+    // A lower count than the topic has is not an error (the topic still works) but is said, since it cannot take effect.
+    const kept = currentPartitions > s.partitions ? `${currentPartitions} partitions kept, ${s.partitions} configured: Kafka cannot remove partitions` : undefined;
     let changed = false;
     if (currentPartitions < s.partitions) {
       await admin.createPartitions({ topicPartitions: [{ topic: s.name, count: s.partitions }] });
@@ -87,10 +114,11 @@ export async function applyTopics(
         validateOnly: false,
         resources: [{ type: ConfigResourceTypes.TOPIC, name: s.name, configEntries: Object.entries(s.config).map(([name, value]) => ({ name, value })) }],
       });
-      changes.push({ topic: s.name, action: "config-updated", detail: drift.map(([n, v]) => `${n}=${v}`).join(", ") });
+      const detail = drift.map(([n, v]) => `${n}=${v}`).join(", ");
+      changes.push({ topic: s.name, action: "config-updated", detail: kept ? `${detail}; ${kept}` : detail });
       changed = true;
     }
-    if (!changed) changes.push({ topic: s.name, action: "unchanged" });
+    if (!changed) changes.push({ topic: s.name, action: "unchanged", ...(kept ? { detail: kept } : {}) });
   }
   return changes;
 }

@@ -1,6 +1,15 @@
 // `lingostream topics apply`: create or update the topics of infra/topics.
 
-import { applyTopics, classifyKafkaError, type Env, loadTopicSpecs, type TopicChange } from "@lingostream/runtime";
+import {
+  applyTopics,
+  classifyKafkaError,
+  type Env,
+  loadConfig,
+  loadTopicSpecs,
+  type TopicChange,
+  topicPartitionsSpec,
+  withConfiguredPartitions,
+} from "@lingostream/runtime";
 import type { Command } from "commander";
 import { withCommandContext } from "../command-context.ts";
 import { commandEnv } from "../global-options.ts";
@@ -12,7 +21,8 @@ export async function applyConfiguredTopics(env: Env, options: { prefix?: string
     const admin = ctx.kafka.admin();
     try {
       await admin.connect();
-      return await applyTopics(admin, await loadTopicSpecs(), { prefix: options.prefix ?? ctx.config.topicPrefix });
+      const specs = withConfiguredPartitions(await loadTopicSpecs(), loadConfig(topicPartitionsSpec, env));
+      return await applyTopics(admin, specs, { prefix: options.prefix ?? ctx.config.topicPrefix });
     } catch (err) {
       throw classifyKafkaError(err, ctx.config.kafkaBrokers);
     } finally {
