@@ -1,5 +1,5 @@
-// The schema changes made for replay stay BACKWARD compatible: events written
-// with the previous schemas (no AudioSegment.firstFailureTime, no
+// The schema changes stay BACKWARD compatible: events written with the
+// previous schemas (no AudioSegment.firstFailureTime or silent, no
 // SegmentsReplayed branch) are read by the current ones.
 
 import { describe, expect, it } from "vitest";
@@ -9,14 +9,14 @@ import { parseSchema, topicSchema, topicType, type AvroRecordSchema } from "./to
 
 type Json = Record<string, unknown>;
 
-/** The schema as it was before firstFailureTime: every AudioSegment definition without it. */
-function withoutFirstFailureTime(schema: AvroRecordSchema): AvroRecordSchema {
+/** The schema as it was before the named AudioSegment fields: every AudioSegment definition without them. */
+function withoutSegmentFields(schema: AvroRecordSchema, ...names: string[]): AvroRecordSchema {
   const copy = structuredClone(schema) as Json;
   const strip = (node: unknown): void => {
     if (Array.isArray(node)) node.forEach(strip);
     else if (node && typeof node === "object") {
       const n = node as Json;
-      if (n.type === "record" && n.name === "AudioSegment") n.fields = (n.fields as Json[]).filter((f) => f.name !== "firstFailureTime");
+      if (n.type === "record" && n.name === "AudioSegment") n.fields = (n.fields as Json[]).filter((f) => !names.includes(f.name as string));
       for (const value of Object.values(n)) strip(value);
     }
   };
@@ -26,20 +26,28 @@ function withoutFirstFailureTime(schema: AvroRecordSchema): AvroRecordSchema {
 
 describe("schema evolution for replay", () => {
   it("reads an AudioSegment written before firstFailureTime existed as null", () => {
-    const older = parseSchema(withoutFirstFailureTime(topicSchema("segments")));
-    const { firstFailureTime: _new, ...oldValue } = sampleSegment();
+    const older = parseSchema(withoutSegmentFields(topicSchema("segments"), "firstFailureTime", "silent"));
+    const { firstFailureTime: _new, silent: _newer, ...oldValue } = sampleSegment();
     const reader = topicType("segments");
     const decoded = reader.fromBuffer(older.toBuffer(oldValue), reader.createResolver(older));
-    expect(decoded).toEqual({ ...oldValue, firstFailureTime: null });
+    expect(decoded).toEqual({ ...oldValue, firstFailureTime: null, silent: false });
   });
 
   it("reads a SegmentFailed whose embedded segment predates firstFailureTime", () => {
-    const older = parseSchema(withoutFirstFailureTime(topicSchema("segmentsFailed")));
+    const older = parseSchema(withoutSegmentFields(topicSchema("segmentsFailed"), "firstFailureTime", "silent"));
     const failed = sampleEvents().segmentsFailed;
-    const { firstFailureTime: _new, ...oldSegment } = sampleSegment();
+    const { firstFailureTime: _new, silent: _newer, ...oldSegment } = sampleSegment();
     const reader = topicType("segmentsFailed");
     const decoded = reader.fromBuffer(older.toBuffer({ ...failed, segment: oldSegment }), reader.createResolver(older)) as { segment: unknown };
-    expect(decoded.segment).toEqual({ ...oldSegment, firstFailureTime: null });
+    expect(decoded.segment).toEqual({ ...oldSegment, firstFailureTime: null, silent: false });
+  });
+
+  it("writes an AudioSegment built without silent as not silent, and keeps silent: true", () => {
+    const type = topicType("segments");
+    const { silent: _omitted, ...built } = sampleSegment();
+    expect(type.isValid(built, { noUndeclaredFields: true })).toBe(true);
+    expect(type.fromBuffer(type.toBuffer(built))).toMatchObject({ silent: false });
+    expect(type.fromBuffer(type.toBuffer({ ...built, silent: true }))).toMatchObject({ silent: true });
   });
 
   it("reads job events written before SegmentsReplayed existed, and writes the new branch", () => {

@@ -24,6 +24,8 @@ interface FieldNode {
   name: string;
   doc?: string;
   type: TypeNode;
+  /** undefined when the field has no default. */
+  defaultValue(): unknown;
 }
 
 interface NamedDefinition {
@@ -141,7 +143,11 @@ function renderRecord(node: TypeNode): string {
         lines.push(`    | ${branch}${i === branches.length - 1 ? ";" : ""}`);
       });
     } else {
-      lines.push(`  ${field.name}: ${tsType(field.type)};`);
+      // avsc writes a field's default when the value leaves it out, so a field
+      // added with a (non-null) default may be omitted by writers: older code that
+      // builds events keeps compiling. Readers always get it filled in.
+      const optional = field.defaultValue() !== undefined && field.defaultValue() !== null;
+      lines.push(`  ${field.name}${optional ? "?" : ""}: ${tsType(field.type)};`);
     }
   }
   lines.push("}", "");

@@ -30,6 +30,7 @@ export function sampleSegment(): AudioSegment {
     producerId: "segmenter-7f3a",
     eventTime,
     firstFailureTime: eventTime - 60_000,
+    silent: false,
   };
 }
 

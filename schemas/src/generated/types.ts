@@ -146,6 +146,8 @@ export interface AudioSegment {
   eventTime: number;
   /** When this segment first failed, epoch milliseconds, carried across retries and replays; null until it has failed once. */
   firstFailureTime: number | null;
+  /** True when the segmenter found the whole segment below its silence threshold: a worker produces an empty result without running the engine. */
+  silent?: boolean;
 }
 
 /** Reference to an object-store blob plus what a reader needs to verify and decode it. */
