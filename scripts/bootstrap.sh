@@ -30,16 +30,30 @@ ensure_node() {
   fi
 }
 
-# prometheus: its promtool checks and unit-tests infra/prometheus (the server is not used).
-APT_PACKAGES=(ffmpeg flite pocketsphinx pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev gcc pkg-config curl fonts-dejavu-core python3 python3-venv pocketsphinx-testdata prometheus)
+# Debian packages by purpose: a developer's machine and CI get them all; the
+# Dockerfile installs only what each stage needs (`bootstrap.sh apt runtime`).
+# runtime: what the workers run (decoders, models, ffmpeg, the whisper venv's python).
+APT_RUNTIME=(ffmpeg pocketsphinx pocketsphinx-en-us python3 python3-venv fonts-dejavu-core)
+# build: compiling the PocketSphinx decoder (processors/asr/native).
+APT_BUILD=(libpocketsphinx-dev libsphinxbase-dev gcc pkg-config)
+# dev: test speech and data, the local stack's downloads, and promtool, which
+# checks and unit-tests infra/prometheus (the server is not used).
+APT_DEV=(flite pocketsphinx-testdata curl prometheus)
+APT_PACKAGES=("${APT_RUNTIME[@]}" "${APT_BUILD[@]}" "${APT_DEV[@]}")
 
 ensure_apt() {
   local missing=()
-  for p in "${APT_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
   command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
   command -v mvn >/dev/null 2>&1 || missing+=(maven)
+  ensure_apt_packages "${APT_PACKAGES[@]}" "${missing[@]}"
+}
+
+# Installs those of the given Debian packages that are missing.
+ensure_apt_packages() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "${LINGOSTREAM_SKIP_APT:-}" = 1 ]; then
     log "missing Debian packages: ${missing[*]} (LINGOSTREAM_SKIP_APT=1, not installing)"; return 1
@@ -71,3 +85,21 @@ bootstrap_all() {
   # The default engine (whisper) needs it, but it retries on first use: not fatal here.
   ensure_whisper_venv || log "the whisper engine's venv could not be built (see above); the whisper engine will try again on first use"
 }
+
+# Run rather than sourced (the Dockerfile): `bash scripts/bootstrap.sh apt
+# <runtime|build|dev|package>...` installs those groups and packages.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  set -euo pipefail
+  [ "${1:-}" = apt ] || { log "usage: bootstrap.sh apt <runtime|build|dev|package>..."; exit 2; }
+  shift
+  wanted=()
+  for group in "$@"; do
+    case "$group" in
+      runtime) wanted+=("${APT_RUNTIME[@]}") ;;
+      build) wanted+=("${APT_BUILD[@]}") ;;
+      dev) wanted+=("${APT_DEV[@]}") ;;
+      *) wanted+=("$group") ;;
+    esac
+  done
+  ensure_apt_packages "${wanted[@]}"
+fi
