@@ -135,6 +135,16 @@ describe("the lingostream chart", () => {
   });
 });
 
+describe("the chart's values", () => {
+  it("refuse a misspelt value instead of ignoring it (values.schema.json)", async () => {
+    const file = join(scratch, "typo-values.yaml");
+    await writeFile(file, "asr:\n  cpus: 4\n");
+    const result = await validate("chart", CHART, file);
+    expect(result.ok).toBe(false);
+    expect(result.stderr).toContain("additional properties 'cpus' not allowed");
+  });
+});
+
 describe("k8s-validate", () => {
   const deployment = (spec: string) => `apiVersion: apps/v1
 kind: Deployment
