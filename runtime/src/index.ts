@@ -18,3 +18,4 @@ export * from "./memory/index.ts";
 export * from "./wav.ts";
 export * from "./wer.ts";
 export * from "./job-events.ts";
+export * from "./tenant-table.ts";

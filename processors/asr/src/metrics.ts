@@ -12,6 +12,7 @@ export interface AsrMetrics {
   pauses: Counter<"level">;
   resumes: Counter;
   refused: Counter;
+  silent: Counter;
   realTimeFactor: Histogram<"engine">;
 }
 
@@ -32,6 +33,11 @@ export function createAsrMetrics(registry: Registry): AsrMetrics {
     pauses: new Counter({ name: "lingostream_asr_pauses_total", help: "times consumption was paused by memory pressure, by the level that paused it", labelNames: ["level"], registers: [registry] }),
     resumes: new Counter({ name: "lingostream_asr_resumes_total", help: "times consumption resumed after memory pressure eased", registers: [registry] }),
     refused: new Counter({ name: "lingostream_asr_segments_refused_total", help: "segments handed back by the local memory check (fetched again later)", registers: [registry] }),
+    silent: new Counter({
+      name: "lingostream_asr_segments_silent_total",
+      help: "segments the segmenter marked silent, answered with an empty result without fetching their audio or running an engine",
+      registers: [registry],
+    }),
     realTimeFactor: new Histogram({
       name: "lingostream_asr_real_time_factor",
       help: "engine seconds per second of audio",

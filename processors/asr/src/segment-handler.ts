@@ -15,14 +15,14 @@ import {
   segmentResultKey,
   sleep,
 } from "@lingostream/runtime";
-import type { AudioSegment } from "@lingostream/schemas";
+import type { AudioSegment, SegmentTranscribed } from "@lingostream/schemas";
 import type { Backpressure } from "./backpressure.ts";
 import type { AsrConfig } from "./config.ts";
 import type { EnginePool, LeasedEngine } from "./engine-pool.ts";
 import type { FailureRouter } from "./failure-routing.ts";
 import type { AsrMetrics } from "./metrics.ts";
 import type { AsrStats } from "./stats.ts";
-import { transcribeSegment } from "./transcribe-segment.ts";
+import { silentSegmentResult, transcribeSegment } from "./transcribe-segment.ts";
 
 /** A segment refused by the local memory check; it stays uncommitted and is fetched again. */
 export class NotAdmitted extends Error {}
@@ -62,7 +62,7 @@ export class SegmentHandler {
    * Kafka, the registry or the object store is failing.
    */
   async handle(message: KafkaMessage, partition: number): Promise<void> {
-    const { ctx, config, producer, engines, audioPool, backpressure, failures, metrics, stats, logger, onSettled } = this.options;
+    const { ctx, config, engines, audioPool, backpressure, failures, metrics, stats, logger, onSettled } = this.options;
     const topic = ctx.topics.segments;
     let segment: AudioSegment | null = null;
     try {
@@ -81,6 +81,15 @@ export class SegmentHandler {
       return;
     }
     const engineName = segment.engine || config.engine;
+    if (segment.silent === true) {
+      // Nothing to hear: no audio fetched, no memory admitted, no engine leased.
+      await this.publishResult(silentSegmentResult(segment, engineName, { producerId: ctx.instanceId, now: Date.now }), segment);
+      stats.transcribed++;
+      metrics.silent.inc();
+      logger.debug({ topic, partition, offset: message.offset, jobId: segment.jobId, segmentId: segment.segmentId }, "silent segment: empty result without the engine");
+      onSettled?.({ segmentId: segment.segmentId, ok: true });
+      return;
+    }
     // The local check: the topic may be stale or slow, this process's own memory is not.
     // A segment that must start a decoder (no idle one for its engine) brings the
     // decoder's memory as well: about 400 MiB for whisper against 1 MiB for 30 s
@@ -104,12 +113,7 @@ export class SegmentHandler {
         producerId: ctx.instanceId,
         now: Date.now,
       });
-      const value = await ctx.serde.encode("results", outcome.event);
-      // A failed send is Kafka's trouble, not the segment's (a broker restart):
-      // classified here so it is rethrown below and the segment is done again.
-      await producer.send({ topic: ctx.topics.results, acks: -1, messages: [{ key: segment.jobId, value }] }).catch((err: unknown) => {
-        throw classifyKafkaError(err, ctx.config.kafkaBrokers);
-      });
+      await this.publishResult(outcome.event, segment);
       stats.transcribed++;
       metrics.processed.inc({ engine: outcome.event.engine });
       metrics.droppedWords.inc(outcome.event.droppedWords);
@@ -147,5 +151,14 @@ export class SegmentHandler {
       this._inFlight--;
       timer();
     }
+  }
+
+  /** Produces a result durably. A failed send is Kafka's trouble, not the segment's (a broker restart): classified so the caller rethrows it and the segment is done again. */
+  private async publishResult(event: SegmentTranscribed, segment: AudioSegment): Promise<void> {
+    const { ctx, producer } = this.options;
+    const value = await ctx.serde.encode("results", event);
+    await producer.send({ topic: ctx.topics.results, acks: -1, messages: [{ key: segment.jobId, value }] }).catch((err: unknown) => {
+      throw classifyKafkaError(err, ctx.config.kafkaBrokers);
+    });
   }
 }

@@ -5,7 +5,7 @@ import type { AudioSegment } from "@lingostream/schemas";
 import { DeterministicEngine } from "./engines/deterministic.ts";
 import type { AsrEngine } from "./engines/engine.ts";
 import { EngineError } from "./engines/errors.ts";
-import { isTenantSegmentKey, loadSegmentAudio, transcribeSegment, type TranscribeDeps } from "./transcribe-segment.ts";
+import { isTenantSegmentKey, loadSegmentAudio, silentSegmentResult, transcribeSegment, type TranscribeDeps } from "./transcribe-segment.ts";
 
 const BUCKET = "audio";
 const pcm = Buffer.alloc(16000 * 2 * 2, 7); // two seconds of a constant tone
@@ -196,5 +196,28 @@ describe("isTenantSegmentKey", () => {
     const err = await transcribeSegment(segment(wav, { key: "segments/other/job/000001.wav" }), new DeterministicEngine(), deps).catch((e: unknown) => e);
     expect((err as PipelineError).code).toBe("corrupt");
     nothingHeld();
+  });
+});
+
+describe("silent segments", () => {
+  it("get an empty result in media time, with the engine named and the attempt carried", () => {
+    const silent = segment(wav, {}, { silent: true, attempt: 2 });
+    expect(silentSegmentResult(silent, "whisper", { producerId: "w1", now: () => 42 })).toEqual({
+      tenant: "t",
+      jobId: "job",
+      segmentId: "job-000001",
+      index: 1,
+      startSeconds: 30,
+      endSeconds: 32,
+      language: "en",
+      engine: "whisper",
+      text: "",
+      words: [],
+      droppedWords: 0,
+      attempt: 2,
+      processingMs: 0,
+      producerId: "w1",
+      eventTime: 42,
+    });
   });
 });

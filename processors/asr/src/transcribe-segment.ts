@@ -147,6 +147,31 @@ export async function transcribeSegment(segment: AudioSegment, engine: AsrEngine
   return { event, audioSeconds: wav.pcm.byteLength / 2 / wav.sampleRate, engineMs };
 }
 
+/**
+ * The result of a segment the segmenter found silent throughout: no words,
+ * without its audio fetched or an engine run. Silence that only an engine
+ * could tell from speech is not marked silent, so it is transcribed as usual.
+ */
+export function silentSegmentResult(segment: AudioSegment, engineName: string, deps: Pick<TranscribeDeps, "producerId" | "now">): SegmentTranscribed {
+  return {
+    tenant: segment.tenant,
+    jobId: segment.jobId,
+    segmentId: segment.segmentId,
+    index: segment.index,
+    startSeconds: segment.startSeconds,
+    endSeconds: segment.endSeconds,
+    language: segment.language,
+    engine: engineName,
+    text: "",
+    words: [],
+    droppedWords: 0,
+    attempt: segment.attempt,
+    processingMs: 0,
+    producerId: deps.producerId,
+    eventTime: deps.now(),
+  };
+}
+
 function round3(n: number): number {
   return Math.round(n * 1000) / 1000;
 }

@@ -1,6 +1,6 @@
 // Settings of the segmenter; every field documents its default and unit.
 
-import { bytes, int, num, str, type ConfigOf, type Field } from "@lingostream/runtime";
+import { bytes, type ConfigOf, type Field, int, num, str, tenantTable } from "@lingostream/runtime";
 import { parseSourceKinds, type SourceKind } from "./source-policy.ts";
 
 const sources: Field<SourceKind[]> = {
@@ -20,6 +20,28 @@ export const segmenterSpec = {
   silenceThresholdDb: num({ env: "LINGOSTREAM_SILENCE_THRESHOLD_DB", doc: "frames quieter than this are silence, dBFS", default: -30, max: 0 }),
   minSilenceSeconds: num({ env: "LINGOSTREAM_SILENCE_MIN_SECONDS", doc: "shortest silence to cut in, s", default: 0.5, min: 0 }),
   inlineAudioBytes: bytes({ env: "LINGOSTREAM_INLINE_AUDIO_BYTES", doc: "segments up to this size also ride inline in the event (0 = never)", default: 0 }),
+  // 48 h: a real backlog holds day-long recordings (court and council sessions,
+  // 24 h broadcast logging files, multi-day conference tracks), so 12 or 24 h
+  // would refuse real work; a job longer than two days is better split by its owner.
+  maxMediaSeconds: num({
+    env: "LINGOSTREAM_SEGMENTER_MAX_MEDIA_SECONDS",
+    doc: "longest media one job may have, s (checked from the probe before any audio is written; per tenant: LINGOSTREAM_TENANTS maxMediaSeconds)",
+    default: 48 * 3600,
+    min: 1,
+  }),
+  // 32 GiB: 48 h of 48 kHz stereo is 31 GiB of 16-bit PCM, so the duration
+  // limit binds first for ordinary media; what this one stops is high-rate
+  // multichannel media (8 channels at 96 kHz reach it in 6 h), whose decoding
+  // costs that many times more than the 16 kHz mono that is kept.
+  maxDecodedBytes: bytes({
+    env: "LINGOSTREAM_SEGMENTER_MAX_DECODED_BYTES",
+    doc: "most PCM one job's media may decode to at its own rate and channels, 16-bit (per tenant: LINGOSTREAM_TENANTS maxDecodedBytes)",
+    default: 32 * 1024 ** 3,
+  }),
+  tenants: tenantTable({
+    env: "LINGOSTREAM_TENANTS",
+    doc: "per-tenant settings, tenant:key=value,…;… with keys weight (share of ASR capacity), maxInFlight (segments at once per ASR worker), maxMediaSeconds, maxDecodedBytes; tenants not named get the defaults; read at start",
+  }),
   probeTimeoutMs: int({ env: "LINGOSTREAM_PROBE_TIMEOUT_MS", doc: "ffprobe time limit, ms", default: 30_000, min: 1000 }),
 };
 

@@ -23,6 +23,9 @@ export interface CutOptions {
   mergeTailSeconds?: number;
 }
 
+/** Full scale for a squared 16-bit sample, so frame energy is a mean square in [0, 1]. */
+export const FULL_SCALE_SQUARED = 32768 * 32768;
+
 export type ResolvedCutOptions = Readonly<Required<CutOptions>>;
 
 /** The same limits in samples, as the cutter uses them. */

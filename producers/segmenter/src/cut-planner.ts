@@ -2,7 +2,7 @@
 // preferring silences, while holding at most maxSeconds of audio (+ the chunk being pushed).
 
 import { ByteQueue } from "./byte-queue.ts";
-import { type CutOptions, type CutPlan, planCuts } from "./cut-options.ts";
+import { type CutOptions, type CutPlan, FULL_SCALE_SQUARED, planCuts } from "./cut-options.ts";
 
 export interface PcmSegment {
   index: number;
@@ -13,8 +13,6 @@ export interface PcmSegment {
   pcm: Buffer;
 }
 
-// Full scale for a squared 16-bit sample, so frame energy is a mean square in [0, 1].
-const FULL_SCALE_SQUARED = 32768 * 32768;
 
 /**
  * Cut rule, for the segment starting at sample S:

@@ -4,11 +4,12 @@
 // job twice (after a crash) overwrites instead of duplicating, and segments
 // announced by an earlier pass are not announced again (publish-progress).
 
-import type { Producer } from "kafkajs";
 import { appendJobEvent, encodeWav, type ServiceContext } from "@lingostream/runtime";
 import type { AudioSegment, JobRequested } from "@lingostream/schemas";
+import type { Producer } from "kafkajs";
 import type { SegmenterConfig } from "./config.ts";
 import type { CutOptions } from "./cut-options.ts";
+import { tenantMediaLimits } from "./media-limits.ts";
 import { publishedBefore, recordPublished } from "./publish-progress.ts";
 import { segmentMedia } from "./segment-media.ts";
 
@@ -20,7 +21,7 @@ export interface SegmentJobOptions {
   signal?: AbortSignal;
   /** Awaited before each new cut: memory backpressure holds the segmenter here. */
   shouldPause?: () => Promise<void>;
-  onSegment?: (index: number) => void;
+  onSegment?: (index: number, silent: boolean) => void;
 }
 
 export function segmentId(jobId: string, index: number): string {
@@ -43,7 +44,8 @@ export async function segmentJob(ctx: ServiceContext, job: JobRequested, options
     minSilenceSeconds: config.minSilenceSeconds,
   };
   const skipBelow = await publishedBefore(ctx.store, job.tenant, job.jobId, cut);
-  for await (const segment of segmentMedia(options.input, { cut, probeTimeoutMs: config.probeTimeoutMs, signal: options.signal, shouldPause: options.shouldPause })) {
+  const limits = tenantMediaLimits(config, config.tenants, job.tenant);
+  for await (const segment of segmentMedia(options.input, { cut, limits, probeTimeoutMs: config.probeTimeoutMs, signal: options.signal, shouldPause: options.shouldPause })) {
     if (segment.index < skipBelow) {
       count++;
       end = segment.endSeconds;
@@ -75,6 +77,7 @@ export async function segmentJob(ctx: ServiceContext, job: JobRequested, options
       producerId: ctx.instanceId,
       eventTime: Date.now(),
       firstFailureTime: null,
+      silent: segment.silent,
     };
     await producer.send({
       topic: ctx.topics.segments,
@@ -84,7 +87,7 @@ export async function segmentJob(ctx: ServiceContext, job: JobRequested, options
     count++;
     end = segment.endSeconds;
     await recordPublished(ctx.store, job.tenant, job.jobId, { published: count, cut });
-    options.onSegment?.(segment.index);
+    options.onSegment?.(segment.index, segment.silent);
   }
   await appendJobEvent(ctx, producer, "JobSegmented", {
     tenant: job.tenant,

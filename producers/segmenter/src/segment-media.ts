@@ -5,8 +5,10 @@ import type { CutOptions } from "./cut-options.ts";
 import { type PcmSegment, SegmentCutter } from "./cut-planner.ts";
 import { decodePcmStream } from "./decode.ts";
 import { type MediaInput, resolveInput } from "./media-input.ts";
-import { SegmenterError } from "./segmenter-error.ts";
+import { checkDecodedSeconds, checkProbedMedia, type MediaLimits } from "./media-limits.ts";
 import { type MediaInfo, probeMedia } from "./probe.ts";
+import { SegmenterError } from "./segmenter-error.ts";
+import { isSilentPcm } from "./silence.ts";
 
 export interface SegmentMediaOptions {
   /** Where to cut; the rate is fixed at 16 kHz here. */
@@ -18,6 +20,8 @@ export interface SegmentMediaOptions {
    * decoded (ffmpeg blocks on its full pipe), so it works as memory backpressure.
    */
   shouldPause?: () => Promise<void>;
+  /** Media over these is refused from the probe, before anything is decoded, and stopped while decoding past them. */
+  limits?: MediaLimits;
   /** Receives the probe result before the first segment (e.g. to record duration). */
   onProbe?: (info: MediaInfo) => void | Promise<void>;
   ffmpegPath?: string;
@@ -33,6 +37,8 @@ export interface MediaSegment {
   endSample: number;
   /** s16le mono. */
   pcm: Buffer;
+  /** Every frame under the silence threshold: nothing for ASR to hear. */
+  silent: boolean;
   sampleRate: 16000;
   channels: 1;
 }
@@ -44,14 +50,14 @@ const SAMPLE_RATE = 16_000;
  * problems surface as SegmenterError from the iteration.
  */
 export function segmentMedia(input: MediaInput, options: SegmentMediaOptions = {}): AsyncGenerator<MediaSegment, void, undefined> {
-  const { signal, probeTimeoutMs, shouldPause, onProbe, ffmpegPath, ffprobePath } = options;
+  const { signal, probeTimeoutMs, shouldPause, onProbe, limits, ffmpegPath, ffprobePath } = options;
   const cutter = new SegmentCutter({ ...options.cut, sampleRate: SAMPLE_RATE });
   const pcm = decodePcmStream(input, {
     sampleRate: SAMPLE_RATE,
     ...(signal === undefined ? {} : { signal }),
     ...(ffmpegPath === undefined ? {} : { ffmpegPath }),
   });
-  return run(input, cutter, pcm, { signal, probeTimeoutMs, shouldPause, onProbe, ffprobePath });
+  return run(input, cutter, pcm, { signal, probeTimeoutMs, shouldPause, onProbe, limits, ffprobePath });
 }
 
 interface RunOptions {
@@ -59,6 +65,7 @@ interface RunOptions {
   probeTimeoutMs: number | undefined;
   shouldPause: (() => Promise<void>) | undefined;
   onProbe: ((info: MediaInfo) => void | Promise<void>) | undefined;
+  limits: MediaLimits | undefined;
   ffprobePath: string | undefined;
 }
 
@@ -75,6 +82,9 @@ async function* run(
       ...(options.probeTimeoutMs === undefined ? {} : { timeoutMs: options.probeTimeoutMs }),
       ...(options.ffprobePath === undefined ? {} : { ffprobePath: options.ffprobePath }),
     });
+    const label = resolveInput(input).label;
+    // Before the decoder's first read: over-limit media costs a probe, nothing more.
+    if (options.limits !== undefined) checkProbedMedia(info, options.limits, label);
     await options.onProbe?.(info);
 
     const ready = async (): Promise<void> => {
@@ -84,9 +94,10 @@ async function* run(
     let decodedBytes = 0;
     for await (const chunk of pcm) {
       decodedBytes += chunk.byteLength;
+      if (options.limits !== undefined) checkDecodedSeconds(decodedBytes / 2 / SAMPLE_RATE, options.limits, label);
       for (const segment of cutter.push(chunk)) {
         await ready();
-        yield toMediaSegment(segment);
+        yield toMediaSegment(segment, cutter);
       }
     }
     // ffmpeg exits 0 when its input simply stops (a dropped HTTP read, a cut
@@ -95,7 +106,7 @@ async function* run(
     assertDecodedWhole(input, info, decodedBytes / 2 / SAMPLE_RATE);
     for (const segment of cutter.flush()) {
       await ready();
-      yield toMediaSegment(segment);
+      yield toMediaSegment(segment, cutter);
     }
   } finally {
     // Covers every exit: probe failure (child never spawned), consumer break, throw, abort.
@@ -122,7 +133,7 @@ export function assertDecodedWhole(input: MediaInput, info: MediaInfo, decodedSe
   }
 }
 
-function toMediaSegment(segment: PcmSegment): MediaSegment {
+function toMediaSegment(segment: PcmSegment, cutter: SegmentCutter): MediaSegment {
   return {
     index: segment.index,
     startSeconds: segment.startSample / SAMPLE_RATE,
@@ -130,6 +141,7 @@ function toMediaSegment(segment: PcmSegment): MediaSegment {
     startSample: segment.startSample,
     endSample: segment.endSample,
     pcm: segment.pcm,
+    silent: isSilentPcm(segment.pcm, cutter.plan),
     sampleRate: SAMPLE_RATE,
     channels: 1,
   };

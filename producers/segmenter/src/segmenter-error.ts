@@ -1,7 +1,8 @@
 // The one error type the segmenter throws for bad or unreadable media, so callers
 // can route on a stable `code` (e.g. reject the job vs. retry) instead of on text.
 
-export type SegmenterErrorCode = "not-media" | "no-audio" | "decode-failed" | "io";
+/** media-over-limit: the media is longer, or decodes to more, than a job of its tenant may. */
+export type SegmenterErrorCode = "not-media" | "no-audio" | "decode-failed" | "io" | "media-over-limit";
 
 export interface SegmenterErrorOptions {
   /** Redacted input label (URLs lose their query string: presigned credentials). */

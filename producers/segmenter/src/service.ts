@@ -3,13 +3,13 @@
 // the group heartbeat while it works, and commits the job's offset only after
 // JobSegmented is durable.
 
+import { appendJobEvent, assertValidId, type RetryPolicy, type RunningService, readableMediaInput, retry, type ServiceContext } from "@lingostream/runtime";
+import { type JobRequested, readJobEvent } from "@lingostream/schemas";
 import type { EachBatchPayload } from "kafkajs";
-import { appendJobEvent, assertValidId, readableMediaInput, retry, type RetryPolicy, type RunningService, type ServiceContext } from "@lingostream/runtime";
-import { readJobEvent, type JobRequested } from "@lingostream/schemas";
 import type { SegmenterConfig } from "./config.ts";
-import { segmentJob } from "./segment-job.ts";
-import { createSegmenterMetrics } from "./metrics.ts";
 import { describeSegmenterFailure } from "./failure.ts";
+import { createSegmenterMetrics } from "./metrics.ts";
+import { segmentJob } from "./segment-job.ts";
 import { isSegmenterError } from "./segmenter-error.ts";
 import { assertSourceAllowed } from "./source-policy.ts";
 
@@ -56,7 +56,7 @@ export async function startSegmenter(ctx: ServiceContext, options: SegmenterServ
             input: await readableMediaInput(job.source, ctx.store),
             signal: stopping.signal,
             shouldPause: options.shouldPause,
-            onSegment: () => metrics.segments.inc(),
+            onSegment: (_index, silent) => metrics.segments.inc({ silent: String(silent) }),
           }),
         MEDIA_RETRY,
         {
