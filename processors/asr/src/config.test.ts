@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "@lingostream/runtime";
-import { asrSpec, resolveWhisperThreads } from "./config.ts";
+import { asrSpec, resolveWhisperThreads, whisperDecoderMemoryBytes } from "./config.ts";
 
 describe("whisper settings", () => {
   it("default to the bundled tiny.en, device auto, threads auto, the cached venv", () => {
@@ -50,14 +50,33 @@ describe("whisper settings", () => {
 });
 
 describe("resolveWhisperThreads", () => {
-  it("shares the cores out among the slots so that slots × threads stays within them", () => {
+  it("shares the cores but one out among the slots, leaving a core to the pipeline's own work", () => {
     expect(resolveWhisperThreads("auto", 2, 2)).toBe(1);
-    expect(resolveWhisperThreads("auto", 1, 2)).toBe(2);
+    expect(resolveWhisperThreads("auto", 1, 2)).toBe(1);
+    expect(resolveWhisperThreads("auto", 1, 8)).toBe(7);
     expect(resolveWhisperThreads("auto", 3, 8)).toBe(2);
     expect(resolveWhisperThreads("auto", 16, 8)).toBe(1);
   });
 
+  it("gives a decoder one thread when there is a single core", () => {
+    expect(resolveWhisperThreads("auto", 1, 1)).toBe(1);
+  });
+
   it("keeps an explicit count", () => {
     expect(resolveWhisperThreads(4, 8, 2)).toBe(4);
+  });
+});
+
+describe("whisperDecoderMemoryBytes", () => {
+  const MiB = 1024 * 1024;
+
+  it("admits more for base than for tiny.en, above what each measured at its peak", () => {
+    expect(whisperDecoderMemoryBytes("tiny.en")).toBe(400 * MiB);
+    expect(whisperDecoderMemoryBytes("base")).toBe(480 * MiB);
+    expect(whisperDecoderMemoryBytes("base")).toBeGreaterThan(410 * MiB);
+  });
+
+  it("sizes a model directory as the larger bundled model", () => {
+    expect(whisperDecoderMemoryBytes("/models/whisper-small")).toBe(whisperDecoderMemoryBytes("base"));
   });
 });

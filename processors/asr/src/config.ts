@@ -49,7 +49,7 @@ export const asrSpec = {
   maxAttempts: int({ env: "LINGOSTREAM_ASR_MAX_ATTEMPTS", doc: "tries per segment for retryable failures before it is dead-lettered", default: 3, min: 1, max: 20 }),
   whisperModel: str({
     env: "LINGOSTREAM_WHISPER_MODEL",
-    doc: "model of the whisper engine: tiny.en (English-only) or base (multilingual, about 1.5 times tiny.en's CPU), both from the engine's venv and checked against pinned hashes, or the path of a CTranslate2 Whisper model directory; nothing is ever downloaded",
+    doc: "model of the whisper engine: tiny.en (English-only) or base (multilingual; about twice tiny.en's CPU, 410 against 340 MiB per decoder), both from the engine's venv and checked against pinned hashes, or the path of a CTranslate2 Whisper model directory; nothing is ever downloaded",
     default: "tiny.en",
   }),
   whisperModelSha256: sha256Hex({
@@ -65,7 +65,7 @@ export const asrSpec = {
   }),
   whisperThreads: countOrAuto({
     env: "LINGOSTREAM_WHISPER_THREADS",
-    doc: "CPU threads per whisper decoder (CTranslate2 cpu_threads); auto: the available cores divided by the ASR slots, at least 1, so slots × threads stays within the cores",
+    doc: "CPU threads per whisper decoder (CTranslate2 cpu_threads); auto: the available cores less one (left to the pipeline's own work) divided by the ASR slots, at least 1; so 1 with the default slots, and 1 with one slot on 2 cores",
     default: "auto",
     min: 1,
     max: 64,
@@ -97,14 +97,30 @@ export function resolveSlots(setting: number | "auto", options: { cores?: number
 
 /**
  * CTranslate2 threads per whisper decoder that "auto" stands for: the cores
- * shared out among the slots, each slot being one decoder, so that decoders do
- * not fight over cores. Whole decoders in parallel use the cores better than
- * threads within one: on 2 cores, tiny.en decodes 2.5 min of speech at 0.035x
- * real time with 1 thread and 0.040x with 2 (more CPU spent), and two 1-thread
- * decoders side by side each keep 0.035x. With the default slots (one per
- * core) this is 1.
+ * but one shared out among the slots, each slot being one decoder, at least 1.
+ * The core left over is the pipeline's own (segmenter, Kafka clients, sink):
+ * with one slot on 2 cores, a decoder given both cores' threads competed with
+ * that work and the pipeline took 1.21 times the engine alone (bench overhead
+ * compares one thread with two). Whole decoders in
+ * parallel use the cores better than threads within one: tiny.en on one
+ * thread decodes 2.5 min of speech at 0.035x real time, on 2 threads at
+ * 0.040x. With the default slots (one per core) this is 1.
  */
 export function resolveWhisperThreads(setting: number | "auto", slots: number, cores: number = availableCores()): number {
   if (setting !== "auto") return setting;
-  return Math.max(1, Math.floor(cores / Math.max(1, slots)));
+  return Math.max(1, Math.floor((cores - 1) / Math.max(1, slots)));
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * What one whisper decoder holds at its peak, bytes, by model: the estimate the
+ * ASR memory check admits for a decoder it has to start. Measured VmHWM of a
+ * decoder on 30 s segments (bench engine; Python, CTranslate2 int8, the model,
+ * Silero VAD) with about 15% headroom: tiny.en 340 MiB, base 410 MiB. A model
+ * directory is sized as base, the larger bundled one; a larger model holds
+ * more, which the check sees once its decoder runs.
+ */
+export function whisperDecoderMemoryBytes(model: string): number {
+  return model === "tiny.en" ? 400 * MiB : 480 * MiB;
 }

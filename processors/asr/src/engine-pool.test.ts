@@ -86,6 +86,14 @@ describe("EnginePool limit", () => {
 });
 
 describe("EnginePool.decoderBytesToAcquire", () => {
+  it("sizes a new whisper decoder by the configured model", () => {
+    const base = new EnginePool(loadConfig(asrSpec, { LINGOSTREAM_WHISPER_MODEL: "base" }), () => {
+      throw new Error("not started");
+    });
+    expect(base.decoderBytesToAcquire("whisper")).toBe(480 * MiB);
+    expect(base.decoderBytesToAcquire("pocketsphinx")).toBe(DECODER_MEMORY_BYTES.pocketsphinx);
+  });
+
   it("counts a decoder's memory only when no idle engine of that name waits", async () => {
     const { pool } = counting();
     expect(DECODER_MEMORY_BYTES.whisper).toBe(400 * MiB);

@@ -4,7 +4,7 @@
 // before each segment, and gives decoders back under memory pressure.
 
 import type { AsrConfig, EngineName } from "./config.ts";
-import { ENGINE_NAMES, resolveSlots, resolveWhisperThreads } from "./config.ts";
+import { ENGINE_NAMES, resolveSlots, resolveWhisperThreads, whisperDecoderMemoryBytes } from "./config.ts";
 import type { AsrEngine } from "./engines/engine.ts";
 import { createEngine } from "./engines/create-engine.ts";
 import { PipelineError } from "@lingostream/runtime";
@@ -20,10 +20,9 @@ const MiB = 1024 * 1024;
 
 /**
  * What one running decoder of each engine holds, bytes: an estimate the memory
- * check adds to a segment that has to start one. whisper: the bundled tiny.en
- * decoder (Python, CTranslate2, the model, Silero VAD) measured 290–430 MB RSS;
- * a larger model set with LINGOSTREAM_WHISPER_MODEL holds more, which the
- * check sees once it runs. pocketsphinx: ps-decoder with the en-us model
+ * check adds to a segment that has to start one. whisper: the default tiny.en's;
+ * a pool sizes its whisper decoders by the configured model
+ * (whisperDecoderMemoryBytes). pocketsphinx: ps-decoder with the en-us model
  * measured about 100 MB. The others run no decoder in this process's reach.
  */
 export const DECODER_MEMORY_BYTES: Readonly<Record<EngineName, number>> = {
@@ -51,9 +50,11 @@ export class EnginePool {
   private readonly all: AsrEngine[] = [];
   private readonly factory: EngineFactory;
   private readonly limit: () => number;
+  private readonly decoderBytes: Readonly<Record<EngineName, number>>;
 
   constructor(config: AsrConfig, factory?: EngineFactory, options: EnginePoolOptions = {}) {
     this.limit = options.limit ?? (() => Number.POSITIVE_INFINITY);
+    this.decoderBytes = { ...DECODER_MEMORY_BYTES, whisper: whisperDecoderMemoryBytes(config.whisperModel) };
     this.factory =
       factory ??
       ((name) =>
@@ -80,7 +81,7 @@ export class EnginePool {
     if (!(ENGINE_NAMES as readonly string[]).includes(name)) return 0;
     const engineName = name as EngineName;
     if (!DECODER_PER_SEGMENT.has(engineName) && (this.idle.get(engineName)?.length ?? 0) > 0) return 0;
-    return DECODER_MEMORY_BYTES[engineName];
+    return this.decoderBytes[engineName];
   }
 
   async acquire(requested: string): Promise<LeasedEngine> {
