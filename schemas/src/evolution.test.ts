@@ -1,5 +1,6 @@
 // The schema changes stay BACKWARD compatible: events written with the
-// previous schemas (no AudioSegment.firstFailureTime or silent, no
+// previous schemas (no AudioSegment.firstFailureTime, silent or priority, no
+// JobRequested.priority, no
 // SegmentsReplayed branch) are read by the current ones.
 
 import { describe, expect, it } from "vitest";
@@ -26,20 +27,20 @@ function withoutSegmentFields(schema: AvroRecordSchema, ...names: string[]): Avr
 
 describe("schema evolution for replay", () => {
   it("reads an AudioSegment written before firstFailureTime existed as null", () => {
-    const older = parseSchema(withoutSegmentFields(topicSchema("segments"), "firstFailureTime", "silent"));
-    const { firstFailureTime: _new, silent: _newer, ...oldValue } = sampleSegment();
+    const older = parseSchema(withoutSegmentFields(topicSchema("segments"), "firstFailureTime", "silent", "priority"));
+    const { firstFailureTime: _new, silent: _newer, priority: _newest, ...oldValue } = sampleSegment();
     const reader = topicType("segments");
     const decoded = reader.fromBuffer(older.toBuffer(oldValue), reader.createResolver(older));
-    expect(decoded).toEqual({ ...oldValue, firstFailureTime: null, silent: false });
+    expect(decoded).toEqual({ ...oldValue, firstFailureTime: null, silent: false, priority: "normal" });
   });
 
   it("reads a SegmentFailed whose embedded segment predates firstFailureTime", () => {
-    const older = parseSchema(withoutSegmentFields(topicSchema("segmentsFailed"), "firstFailureTime", "silent"));
+    const older = parseSchema(withoutSegmentFields(topicSchema("segmentsFailed"), "firstFailureTime", "silent", "priority"));
     const failed = sampleEvents().segmentsFailed;
-    const { firstFailureTime: _new, silent: _newer, ...oldSegment } = sampleSegment();
+    const { firstFailureTime: _new, silent: _newer, priority: _newest, ...oldSegment } = sampleSegment();
     const reader = topicType("segmentsFailed");
     const decoded = reader.fromBuffer(older.toBuffer({ ...failed, segment: oldSegment }), reader.createResolver(older)) as { segment: unknown };
-    expect(decoded.segment).toEqual({ ...oldSegment, firstFailureTime: null, silent: false });
+    expect(decoded.segment).toEqual({ ...oldSegment, firstFailureTime: null, silent: false, priority: "normal" });
   });
 
   it("writes an AudioSegment built without silent as not silent, and keeps silent: true", () => {
@@ -70,5 +71,20 @@ describe("schema evolution for replay", () => {
     });
     expect(reader.isValid(replayed, { noUndeclaredFields: true })).toBe(true);
     expect(readJobEvent(reader.fromBuffer(reader.toBuffer(replayed)))).toMatchObject({ type: "SegmentsReplayed", event: { count: 2 } });
+  });
+
+  it("reads a JobRequested written before priority existed as normal, and keeps high", () => {
+    const previous = structuredClone(topicSchema("jobs")) as Json;
+    const eventField = (previous.fields as Json[])[0] as Json;
+    for (const branch of eventField.type as Json[]) {
+      if (branch.name === "JobRequested") branch.fields = (branch.fields as Json[]).filter((f) => f.name !== "priority");
+    }
+    const older = parseSchema(previous);
+    const reader = topicType("jobs");
+    const body = { tenant: "acme", jobId: "job-1", source: "/a.wav", sourceName: "a.wav", language: "en", engine: "whisper", producerId: "cli-1", eventTime: 1 };
+    const old = readJobEvent(reader.fromBuffer(older.toBuffer(jobEventValue("JobRequested", body)), reader.createResolver(older)));
+    expect(old).toEqual({ type: "JobRequested", event: { ...body, priority: "normal" } });
+    const high = readJobEvent(reader.fromBuffer(reader.toBuffer(jobEventValue("JobRequested", { ...body, priority: "high" }))));
+    expect(high).toMatchObject({ event: { priority: "high" } });
   });
 });

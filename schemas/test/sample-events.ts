@@ -31,6 +31,7 @@ export function sampleSegment(): AudioSegment {
     eventTime,
     firstFailureTime: eventTime - 60_000,
     silent: false,
+    priority: "normal",
   };
 }
 

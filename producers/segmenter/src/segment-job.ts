@@ -78,6 +78,7 @@ export async function segmentJob(ctx: ServiceContext, job: JobRequested, options
       eventTime: Date.now(),
       firstFailureTime: null,
       silent: segment.silent,
+      priority: job.priority ?? "normal",
     };
     await producer.send({
       topic: ctx.topics.segments,

@@ -32,7 +32,15 @@ export interface JobRequested {
   producerId: string;
   /** When the event happened, epoch milliseconds (plain long so JavaScript gets a number). */
   eventTime: number;
+  /** normal (bulk) or high (interactive): a high job's segments overtake the same tenant's normal ones. */
+  priority?: Priority;
 }
+
+/** How urgently a job is wanted: high (interactive) work overtakes its own tenant's normal (bulk) work without starving it. */
+export type Priority = "normal" | "high";
+
+/** Symbols of Priority in schema order. */
+export const PRIORITY_SYMBOLS: readonly Priority[] = ["normal", "high"];
 
 /** The segmenter finished cutting the job's media: every AudioSegment of the job is on asr.segments before this event. */
 export interface JobSegmented {
@@ -148,6 +156,8 @@ export interface AudioSegment {
   firstFailureTime: number | null;
   /** True when the segmenter found the whole segment below its silence threshold: a worker produces an empty result without running the engine. */
   silent?: boolean;
+  /** The job's priority, carried to every segment so workers can order a tenant's segments by it. */
+  priority?: Priority;
 }
 
 /** Reference to an object-store blob plus what a reader needs to verify and decode it. */
