@@ -1,5 +1,17 @@
 import { defineConfig } from "vitest/config";
 
+// Workspaces resolve to their TypeScript sources in the checkout (the
+// @lingostream/source export condition); without it they resolve to the dist/
+// an installed package carries. Tests import through Vite's resolver, and the
+// node processes they start inherit NODE_OPTIONS.
+const SOURCE_CONDITION = "@lingostream/source";
+const conditionFlag = `--conditions=${SOURCE_CONDITION}`;
+if (!(process.env.NODE_OPTIONS ?? "").includes(conditionFlag)) {
+  process.env.NODE_OPTIONS = `${conditionFlag} ${process.env.NODE_OPTIONS ?? ""}`.trim();
+}
+// Setting conditions replaces Vite's defaults for the server side, so they are listed too.
+const resolve = { conditions: [SOURCE_CONDITION, "node", "development|production"] };
+
 // Two projects: unit tests sit beside the code and touch no I/O; integration
 // tests need a real stack (found or started by their global setup) and run one file at a time
 // because they share one broker, registry and S3 server.
@@ -7,6 +19,8 @@ export default defineConfig({
   test: {
     projects: [
       {
+        resolve,
+        ssr: { resolve },
         test: {
           name: "unit",
           include: ["**/src/**/*.test.ts"],
@@ -14,6 +28,8 @@ export default defineConfig({
         },
       },
       {
+        resolve,
+        ssr: { resolve },
         test: {
           name: "integration",
           include: ["**/test/integration/**/*.int.test.ts"],

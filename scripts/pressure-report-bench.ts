@@ -100,7 +100,7 @@ function* interleaved(from: number, until: number): Generator<SyntheticEvent> {
 
 async function runReport(env: NodeJS.ProcessEnv, extra: string[], out: string): Promise<{ seconds: number; peakRssMiB: number; code: number | null }> {
   const started = performance.now();
-  const child = spawn(process.execPath, ["cli/src/main.ts", "pressure", "report", ...extra], { env, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--conditions=@lingostream/source", "cli/src/main.ts", "pressure", "report", ...extra], { env, stdio: ["ignore", "pipe", "inherit"] });
   const chunks: Buffer[] = [];
   let bytes = 0;
   child.stdout.on("data", (c: Buffer) => {

@@ -7,7 +7,7 @@ export type Closer = () => Promise<void> | void;
 
 export class Shutdown {
   readonly controller = new AbortController();
-  readonly signal = this.controller.signal;
+  readonly signal: AbortSignal = this.controller.signal;
   private readonly closers: { name: string; close: Closer }[] = [];
   private closing: Promise<void> | undefined;
   private readonly logger: Logger | undefined;

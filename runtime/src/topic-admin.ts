@@ -3,6 +3,7 @@
 // Partition counts of the scaled topics can be set by config: they bound how
 // many consumers of a group do work, so they follow the replicas a cluster runs.
 
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import kafkajs, { type Admin, type ITopicConfig } from "kafkajs";
 import type { TopicKey } from "@lingostream/schemas";
@@ -20,7 +21,10 @@ export interface TopicSpec {
   config: Record<string, string>;
 }
 
-export const DEFAULT_TOPICS_FILE = new URL("../../infra/topics/topics.json", import.meta.url);
+// An installed package carries a copy beside its compiled modules (its
+// build:dist copies it); the checkout reads the one in infra/topics.
+const PACKAGED_TOPICS_FILE = new URL("./topics.json", import.meta.url);
+export const DEFAULT_TOPICS_FILE = existsSync(PACKAGED_TOPICS_FILE) ? PACKAGED_TOPICS_FILE : new URL("../../infra/topics/topics.json", import.meta.url);
 
 export async function loadTopicSpecs(file: URL | string = DEFAULT_TOPICS_FILE): Promise<TopicSpec[]> {
   const parsed = JSON.parse(await readFile(file, "utf8")) as { topics: TopicSpec[] };

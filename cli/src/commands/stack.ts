@@ -4,12 +4,12 @@
 import { spawn } from "node:child_process";
 import { PipelineError } from "@lingostream/runtime";
 import { type Command, Option } from "commander";
-import { STACK_SCRIPT } from "../paths.ts";
+import { inCheckout, STACK_SCRIPT } from "../paths.ts";
 import { addExamples } from "../usage.ts";
 
 export function runStackScript(args: string[], options: { quiet?: boolean } = {}): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn("bash", [STACK_SCRIPT, ...args], { stdio: options.quiet ? ["ignore", "ignore", "inherit"] : "inherit" });
+    const child = spawn("bash", [inCheckout(STACK_SCRIPT, "the local stack"), ...args], { stdio: options.quiet ? ["ignore", "ignore", "inherit"] : "inherit" });
     child.once("error", reject);
     child.once("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });

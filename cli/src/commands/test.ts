@@ -4,12 +4,12 @@
 
 import { spawn } from "node:child_process";
 import type { Command } from "commander";
-import { REPO_ROOT } from "../paths.ts";
+import { inCheckout, REPO_ROOT } from "../paths.ts";
 import { addExamples } from "../usage.ts";
 
 function run(cmd: string, args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: REPO_ROOT, stdio: "inherit" });
+    const child = spawn(cmd, args, { cwd: inCheckout(REPO_ROOT, "`lingostream test`"), stdio: "inherit" });
     child.once("error", reject);
     child.once("exit", (code) => resolve(code ?? 1));
   });

@@ -1,0 +1,111 @@
+// Packs the `lingostream` command as one npm tarball that installs anywhere
+// Node 24 runs: the CLI with every workspace it uses bundled inside it
+// (compiled to dist/, with the files they read at run time), and its
+// third-party dependencies pinned to the versions of this checkout's lock.
+//   node infra/image/pack.ts [out-dir]   (default: dist/ at the repository root)
+// Prints the tarball's path on stdout; progress goes to stderr.
+
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const CLI = "@lingostream/cli";
+const SCOPE = "@lingostream/";
+
+interface Manifest {
+  name: string;
+  version: string;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+  bundleDependencies?: string[];
+}
+
+function readJson<T>(path: string): T {
+  return JSON.parse(readFileSync(path, "utf8")) as T;
+}
+
+function run(cmd: string, args: string[], cwd: string): string {
+  return execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+}
+
+/** Folder of each workspace by package name, in the root package.json's order (dependencies first). */
+function workspaceDirs(): Map<string, string> {
+  const dirs = new Map<string, string>();
+  for (const dir of readJson<{ workspaces: string[] }>(join(ROOT, "package.json")).workspaces) {
+    dirs.set(readJson<Manifest>(join(ROOT, dir, "package.json")).name, join(ROOT, dir));
+  }
+  return dirs;
+}
+
+/** The CLI and every workspace it depends on, directly or not, in build order. */
+function productionWorkspaces(dirs: Map<string, string>): string[] {
+  const needed = new Set<string>();
+  const visit = (name: string) => {
+    if (needed.has(name)) return;
+    needed.add(name);
+    const deps = readJson<Manifest>(join(dirs.get(name) ?? "", "package.json")).dependencies ?? {};
+    for (const dep of Object.keys(deps)) if (dep.startsWith(SCOPE)) visit(dep);
+  };
+  visit(CLI);
+  return [...dirs.keys()].filter((name) => needed.has(name));
+}
+
+/** The version of `dep` that `dir`'s workspace runs with here, which is the lock's. */
+function installedVersion(dep: string, dir: string): string {
+  for (const base of [dir, ROOT]) {
+    const manifest = join(base, "node_modules", dep, "package.json");
+    if (existsSync(manifest)) return readJson<Manifest>(manifest).version;
+  }
+  throw new Error(`${dep} is not installed in this checkout: run npm ci first`);
+}
+
+const outDir = resolve(process.argv[2] ?? join(ROOT, "dist"));
+const dirs = workspaceDirs();
+const names = productionWorkspaces(dirs);
+const work = mkdtempSync(join(tmpdir(), "lingostream-pack-"));
+try {
+  const tarballs = new Map<string, string>();
+  for (const name of names) {
+    process.stderr.write(`[pack] ${name}: compiling to dist/ and packing\n`);
+    run("npm", ["run", "build:dist", "--silent", "--workspace", name], ROOT);
+    const [packed] = JSON.parse(run("npm", ["pack", "--json", "--silent", "--pack-destination", work, "--workspace", name], ROOT)) as { filename: string }[];
+    if (!packed) throw new Error(`npm pack printed nothing for ${name}`);
+    tarballs.set(name, join(work, packed.filename));
+  }
+
+  // The CLI's package with the other workspaces unpacked into its node_modules,
+  // where npm pack takes bundleDependencies from.
+  const staging = join(work, "package");
+  mkdirSync(staging);
+  run("tar", ["-xzf", tarballs.get(CLI) ?? "", "-C", staging, "--strip-components=1"], ROOT);
+  const dependencies: Record<string, string> = {};
+  const bundled = names.filter((name) => name !== CLI);
+  for (const name of names) {
+    const dir = dirs.get(name) ?? "";
+    if (name !== CLI) {
+      const into = join(staging, "node_modules", name);
+      mkdirSync(into, { recursive: true });
+      run("tar", ["-xzf", tarballs.get(name) ?? "", "-C", into, "--strip-components=1"], ROOT);
+    }
+    for (const dep of Object.keys(readJson<Manifest>(join(dir, "package.json")).dependencies ?? {})) {
+      if (!dep.startsWith(SCOPE)) dependencies[dep] ??= installedVersion(dep, dir);
+    }
+  }
+  for (const name of bundled) dependencies[name] = readJson<Manifest>(join(dirs.get(name) ?? "", "package.json")).version;
+  const manifest = readJson<Manifest>(join(staging, "package.json"));
+  manifest.dependencies = Object.fromEntries(Object.entries(dependencies).sort(([a], [b]) => a.localeCompare(b)));
+  manifest.bundleDependencies = bundled;
+  delete manifest.devDependencies;
+  writeFileSync(join(staging, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+
+  mkdirSync(outDir, { recursive: true });
+  const [tarball] = JSON.parse(run("npm", ["pack", "--json", "--silent", "--pack-destination", outDir], staging)) as { filename: string; size: number }[];
+  if (!tarball) throw new Error("npm pack printed nothing for the bundled CLI");
+  process.stderr.write(`[pack] ${tarball.filename}: ${(tarball.size / 1e6).toFixed(1)} MB, bundling ${bundled.join(", ")}\n`);
+  process.stdout.write(`${join(outDir, tarball.filename)}\n`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
