@@ -4,13 +4,12 @@
 // host obeys it and pauses, a worker configured with another host reads the
 // same events and ignores them.
 
-import { loadMemoryConfig, type ServiceContext } from "@lingostream/runtime";
+import { loadMemoryConfig, type RunningService, type ServiceContext } from "@lingostream/runtime";
 import { createStackContext, type StackContext, waitFor } from "@lingostream/testkit";
 import type { Counter } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServices, stopServices } from "../../src/services.ts";
 import { startWorkerMemory, type WorkerMemory } from "../../src/worker-memory.ts";
-import type { RunningService } from "@lingostream/runtime";
 
 const TIMEOUT_MS = 60_000;
 
