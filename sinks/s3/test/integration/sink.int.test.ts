@@ -12,9 +12,9 @@ import {
   type RunningService,
   type ServiceContext,
 } from "@lingostream/runtime";
-import { jobEventValue, readJobEvent, type SegmentFailed, type SegmentTranscribed } from "@lingostream/schemas";
+import { jobEventValue, readJobEvent, type SegmentFailed, SerdeError, type SegmentTranscribed } from "@lingostream/schemas";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startS3Sink, type SinkOptions } from "../../src/index.ts";
+import { requestedKey, startS3Sink, type SinkOptions } from "../../src/index.ts";
 import { waitFor as pollFor } from "@lingostream/testkit";
 import { deadLetterEvent, transcribedEvent, WORDS_PER_SEGMENT } from "../sink-events.ts";
 
@@ -302,6 +302,32 @@ describe("S3 sink on the local stack", () => {
     await waitFor("the sink to catch up after the outage", () => caughtUp(groupId));
     await waitFor("JobCompleted for job C", async () => completionsOf(jobC)[0]);
     expect(completionsOf(jobC)).toHaveLength(1);
+    await running.pop()?.stop();
+    sinkCtx.store.close();
+  });
+
+  it("pauses an asr.jobs partition while the schema registry is out, then resumes it and records what it holds", async () => {
+    // asr.jobs has no buffer to write: its pause lasts only as long as reading fails.
+    while (running.length > 0) await running.pop()?.stop();
+    const sinkCtx = createServiceContext(ctx.config, logger, { role: "it-sink-registry-outage" });
+    let outage = true;
+    const decodeAs = sinkCtx.serde.decodeAs.bind(sinkCtx.serde);
+    sinkCtx.serde.decodeAs = (async (topicKey, bytes) => {
+      if (outage && topicKey === "jobs") throw new SerdeError("registry-unavailable", "schema registry unreachable (simulated outage)");
+      return decodeAs(topicKey, bytes);
+    }) as typeof sinkCtx.serde.decodeAs;
+    const jobD = `job-d-${run}`;
+    await sendJobEvents(jobD, 1);
+    running.push(await startS3Sink(sinkCtx, fastSink(`${prefix}sink-registry-outage`)));
+    const pausedGauge = async () => (await sinkCtx.metrics.getSingleMetric("lingostream_sink_paused_partitions")?.get())?.values[0]?.value ?? 0;
+
+    await waitFor("a paused asr.jobs partition", async () => ((await pausedGauge()) > 0 ? true : undefined));
+    // A retriable failure is not a bad record: nothing of the job was skipped past.
+    expect(await ctx.store.exists(requestedKey({ tenant, jobId: jobD }))).toBe(false);
+
+    outage = false;
+    await waitFor("job D's request recorded after the outage", async () => ((await ctx.store.exists(requestedKey({ tenant, jobId: jobD }))) ? true : undefined));
+    await waitFor("no partition paused", async () => ((await pausedGauge()) === 0 ? true : undefined));
     await running.pop()?.stop();
     sinkCtx.store.close();
   });
