@@ -54,5 +54,7 @@ try {
     process.stderr.write(`lingostream: ${report.line}\n`);
     if (report.stack) process.stderr.write(`${report.stack}\n`);
   }
-  process.exitCode = exitCodeOf(err);
+  // Every command has released what it held by now; a client library's retry
+  // still pending (kafkajs keeps trying a silent broker) must not hold the exit.
+  process.exit(exitCodeOf(err));
 }

@@ -27,7 +27,7 @@ describe("network failure reasons", () => {
 
 describe("unreachable errors", () => {
   it("say what, where, which variable and why on one line, and count as infrastructure", () => {
-    const err = unreachableError("storage-unavailable", { service: "S3", address: "http://s3:9000", variable: "S3_ENDPOINT" }, socketError("EHOSTUNREACH", "x"), "check the VPN");
+    const err = unreachableError("storage-unavailable", { service: "S3", address: "http://s3:9000", variable: "S3_ENDPOINT" }, socketError("EHOSTUNREACH", "x"), { hint: "check the VPN" });
     expect(err.message).toBe("cannot reach S3 at http://s3:9000 (S3_ENDPOINT): host unreachable; check the VPN");
     expect(err).toMatchObject({ code: "storage-unavailable", retriable: true, details: { service: "S3", variable: "S3_ENDPOINT", reason: "host unreachable" } });
     expect(isInfrastructureError(err)).toBe(true);

@@ -74,8 +74,9 @@ export interface Endpoint {
  * The one wording of "could not reach": an operator reads what, where, which
  * setting to change and why, on one line.
  */
-export function unreachableError(code: ErrorCode, endpoint: Endpoint, cause: unknown, hint?: string): PipelineError {
-  const reason = networkFailureReason(cause);
+export function unreachableError(code: ErrorCode, endpoint: Endpoint, cause: unknown, words: { hint?: string; reason?: string } = {}): PipelineError {
+  const { hint } = words;
+  const reason = words.reason ?? networkFailureReason(cause);
   return new PipelineError(code, `cannot reach ${endpoint.service} at ${endpoint.address} (${endpoint.variable}): ${reason}${hint ? `; ${hint}` : ""}`, {
     cause,
     retriable: true,

@@ -15,6 +15,12 @@ describe("kafkajs error classification", () => {
     expect(err.message).toBe("cannot reach Kafka at localhost:9092 (KAFKA_BROKERS): connection timed out; start the local stack with `lingostream stack up`");
   });
 
+  it("names a port that accepts connections but gives no Kafka answer", () => {
+    const err = classifyKafkaError(new Error("Broker not connected"), ["10.0.0.5:8080"]);
+    expect(err.code).toBe("broker-unreachable");
+    expect(err.message).toBe("cannot reach Kafka at 10.0.0.5:8080 (KAFKA_BROKERS): no Kafka answer on that port");
+  });
+
   it("keeps broker answers apart from unreachable brokers", () => {
     const err = classifyKafkaError(new KafkaJSProtocolError("Not authorized to access topics: [Topic authorization failed]"), ["localhost:9092"]);
     expect(err.code).toBe("broker-transient");

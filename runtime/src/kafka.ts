@@ -26,16 +26,24 @@ function silenceKafkajsTimeoutWarning(): void {
 /** Long-lived clients ride out a broker restart (about 20 s of retries) before an operation fails. */
 const CLIENT_RETRY: RetryOptions = { retries: 8, initialRetryTime: 200, maxRetryTime: 5000 };
 
-export function createKafka(config: ConnectionConfig, logger: Logger, clientSuffix = "", retry: RetryOptions = CLIENT_RETRY): Kafka {
+/** How hard a client tries: long-lived clients keep the defaults, the reachability check gives up sooner. */
+export interface ClientPatience {
+  retry?: RetryOptions;
+  /** Longest wait for a broker's answer, ms; kafkajs's default is 30 s. */
+  requestTimeout?: number;
+}
+
+export function createKafka(config: ConnectionConfig, logger: Logger, clientSuffix = "", patience: ClientPatience = {}): Kafka {
   silenceKafkajsTimeoutWarning();
   const kafkaConfig: KafkaConfig = {
     clientId: clientSuffix ? `${config.kafkaClientId}-${clientSuffix}` : config.kafkaClientId,
     brokers: config.kafkaBrokers,
     ssl: config.kafkaSsl,
     connectionTimeout: config.kafkaConnectTimeoutMs,
+    ...(patience.requestTimeout ? { requestTimeout: patience.requestTimeout } : {}),
     logLevel: logLevel.INFO,
     logCreator: kafkaLogCreator(logger),
-    retry,
+    retry: patience.retry ?? CLIENT_RETRY,
   };
   const sasl = saslOptions(config);
   if (sasl) kafkaConfig.sasl = sasl;
@@ -57,6 +65,8 @@ function saslOptions(config: ConnectionConfig): SASLOptions | undefined {
 }
 
 const CONNECTION_ERRORS = new Set(["KafkaJSConnectionError", "KafkaJSNumberOfRetriesExceeded", "KafkaJSBrokerNotFound", "KafkaJSRequestTimeoutError", "KafkaJSConnectionClosedError"]);
+/** A socket that opened but never carried a Kafka answer: a wrong port, a proxy, a broker stuck starting. */
+const SILENT_BROKER = /Broker not connected|Request .* timed out|KafkaJSRequestTimeoutError/i;
 
 /** Turns a kafkajs error into a PipelineError; the broker list goes into the message so users know where we looked. */
 export function classifyKafkaError(err: unknown, brokers: string[]): PipelineError {
@@ -64,14 +74,13 @@ export function classifyKafkaError(err: unknown, brokers: string[]): PipelineErr
   const e = err as { name?: string; message?: string; retriable?: boolean };
   const name = e?.name ?? "Error";
   const message = e?.message ?? String(err);
-  if (CONNECTION_ERRORS.has(name) || /ECONNREFUSED|ENOTFOUND|Connection timeout/i.test(message)) {
+  const silent = SILENT_BROKER.test(message) || name === "KafkaJSRequestTimeoutError";
+  if (silent || CONNECTION_ERRORS.has(name) || /ECONNREFUSED|ENOTFOUND|Connection timeout/i.test(message)) {
     const local = brokers.join(",") === LOCAL_KAFKA_BROKERS.join(",");
-    return unreachableError(
-      "broker-unreachable",
-      { service: "Kafka", address: brokers.join(","), variable: "KAFKA_BROKERS" },
-      err,
-      local ? "start the local stack with `lingostream stack up`" : undefined,
-    );
+    return unreachableError("broker-unreachable", { service: "Kafka", address: brokers.join(","), variable: "KAFKA_BROKERS" }, err, {
+      hint: local ? "start the local stack with `lingostream stack up`" : undefined,
+      reason: silent ? "no Kafka answer on that port" : undefined,
+    });
   }
   return new PipelineError("broker-transient", `Kafka error ${name}: ${message}`, { cause: err, retriable: e?.retriable ?? false });
 }
@@ -97,7 +106,8 @@ const PROBE_GRACE_MS = 2000;
  */
 export async function assertBrokersReachable(config: ConnectionConfig, logger: Logger): Promise<void> {
   const brokers = config.kafkaBrokers;
-  const admin = createKafka(config, logger, "probe", probeRetry(brokers)).admin();
+  // A listener that accepts but never answers (a wrong port, a proxy) is given no longer than a refusal.
+  const admin = createKafka(config, logger, "probe", { retry: probeRetry(brokers), requestTimeout: config.kafkaConnectTimeoutMs }).admin();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(

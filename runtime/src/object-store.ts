@@ -205,7 +205,7 @@ export class ObjectStore {
       // No answer at all: the server is not there (refused, unknown host, timed out).
       const variable = this.endpoint.endsWith(".amazonaws.com") ? "S3_REGION" : "S3_ENDPOINT";
       const hint = this.endpoint === LOCAL_S3_ENDPOINT ? "start the local stack with `lingostream stack up`" : undefined;
-      return unreachableError("storage-unavailable", { service: "S3", address: this.endpoint, variable }, err, hint);
+      return unreachableError("storage-unavailable", { service: "S3", address: this.endpoint, variable }, err, { hint });
     }
     if (status >= 500) {
       return new PipelineError(
