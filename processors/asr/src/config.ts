@@ -1,6 +1,6 @@
 // Settings of the ASR processor; every field documents its default and unit.
 
-import { availableCores, bytes, countOrAuto, int, oneOf, str, url, type ConfigOf, type Field } from "@lingostream/runtime";
+import { availableCores, bytes, countOrAuto, int, oneOf, str, tenantTable, url, type ConfigOf, type Field } from "@lingostream/runtime";
 
 import { ASR_ENGINE_NAMES, type AsrEngineName } from "./engines/create-engine.ts";
 import { WHISPER_DEVICES } from "./engines/whisper.ts";
@@ -45,6 +45,10 @@ export const asrSpec = {
     default: 0,
     min: 0,
     max: 60_000,
+  }),
+  tenants: tenantTable({
+    env: "LINGOSTREAM_TENANTS",
+    doc: "per-tenant settings (see the segmenter's entry); the ASR processor uses weight (share of its slots, by audio seconds) and maxInFlight (segments of the tenant at once per processor; more are held, not dropped)",
   }),
   maxAttempts: int({ env: "LINGOSTREAM_ASR_MAX_ATTEMPTS", doc: "tries per segment for retryable failures before it is dead-lettered", default: 3, min: 1, max: 20 }),
   whisperModel: str({

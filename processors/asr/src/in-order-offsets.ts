@@ -21,6 +21,11 @@ export class InOrderOffsets {
     return advanced === undefined ? undefined : advanced.toString();
   }
 
+  /** Finished but not yet committable (an earlier offset is still pending). */
+  isFinished(offset: string): boolean {
+    return this.finished.has(BigInt(offset));
+  }
+
   get pending(): number {
     return this.started.length;
   }

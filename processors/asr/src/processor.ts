@@ -9,18 +9,22 @@
 // (replays re-run segments on purpose) and transactions would serialize every
 // in-flight segment behind one transactional producer per worker.
 
-import type { Consumer, Producer } from "kafkajs";
-import { BufferPool, HandleRegistry, registerMemoryMetrics, type RunningService, type ServiceContext } from "@lingostream/runtime";
+import { BufferPool, HandleRegistry, type RunningService, registerMemoryMetrics, type ServiceContext } from "@lingostream/runtime";
+import type { Consumer, KafkaMessage, Producer } from "kafkajs";
 import { type Backpressure, fullSpeed } from "./backpressure.ts";
 import { createBatchLoop } from "./batch-loop.ts";
 import { type AsrConfig, resolveSlots } from "./config.ts";
 import { type EngineFactory, EnginePool } from "./engine-pool.ts";
 import { FailureRouter } from "./failure-routing.ts";
+import { type Claim, FairGate } from "./fair-gate.ts";
 import { createAsrMetrics } from "./metrics.ts";
 import { type PauseChange, PauseSync } from "./pause-sync.ts";
 import { SegmentHandler } from "./segment-handler.ts";
-import { SlotGate } from "./slot-gate.ts";
 import { type AsrStats, emptyAsrStats } from "./stats.ts";
+import { registerTenantMetrics } from "./tenant-metrics.ts";
+
+/** Partitions whose batches are in hand at once: the default partition count of asr.segments. */
+const CONCURRENT_PARTITIONS = 12;
 
 export interface AsrProcessorOptions {
   config: AsrConfig;
@@ -72,7 +76,8 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
     groupId: config.groupId,
     sessionTimeout: config.sessionTimeoutMs,
     heartbeatInterval: Math.min(config.heartbeatIntervalMs, Math.floor(config.sessionTimeoutMs / 3)),
-    // One fetch holds at most a few claim checks' worth of events, not audio.
+    // One fetch holds events, not audio: about 2,000 segments per partition, the
+    // window within which the fair gate weighs tenants (docs/fairness.md).
     maxBytesPerPartition: 1024 * 1024,
   });
   await producer.connect();
@@ -104,24 +109,45 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
     inFlight: () => handler.inFlight,
     onPauseChange: options.onPauseChange,
   });
-  const eachBatch = createBatchLoop({
+  const tenantMetrics = registerTenantMetrics(ctx.metrics, config.tenants);
+  const gate = new FairGate({ limit: () => backpressure.maxInFlight(slots), tenants: config.tenants, onGrant: tenantMetrics.granted });
+  tenantMetrics.observe(gate);
+  // What the gate weighs a segment by, read before its turn; one that does not
+  // decode is let through as it is and dead-lettered by the handler.
+  const peek = async (message: KafkaMessage): Promise<Claim> => {
+    try {
+      const segment = (await ctx.serde.decodeAs("segments", message.value ?? Buffer.alloc(0))).value;
+      return { tenant: segment.tenant, priority: segment.priority ?? "normal", cost: segment.endSeconds - segment.startSeconds };
+    } catch {
+      return { tenant: "", priority: "normal", cost: 0 };
+    }
+  };
+  const loop = createBatchLoop({
     consumer,
     handler,
     pause,
-    gate: new SlotGate(),
-    backpressure,
-    slots,
+    gate,
+    peek,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     logger,
     signal: stopping.signal,
   });
+  // The limit can rise without a segment settling (memory pressure eased).
+  const dispatcher = setInterval(() => gate.dispatch(), 250);
+  dispatcher.unref?.();
 
   consumer.on(consumer.events.GROUP_JOIN, () => {
     stats.groupJoins++;
+    loop.reset();
   });
-  // Partitions are taken concurrently and share the slots (see SlotGate): one
-  // partition's single segment must not leave the other slots idle.
-  await consumer.run({ eachBatch, eachBatchAutoResolve: false, autoCommit: false, partitionsConsumedConcurrently: slots });
+  // Every assigned partition's batch offers its segments to the gate at once, so
+  // the gate chooses among all tenants' segments in hand, not among one partition's.
+  await consumer.run({
+    eachBatch: loop.eachBatch,
+    eachBatchAutoResolve: false,
+    autoCommit: false,
+    partitionsConsumedConcurrently: Math.max(slots, CONCURRENT_PARTITIONS),
+  });
 
   // Memory pressure: pause as the level rises rather than at the next batch;
   // give back what can be rebuilt at MODERATE (idle decoders beyond the slots the
@@ -135,6 +161,7 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
     backpressure.onChange?.((change) => {
       logger.debug({ level: change.level, previous: change.previous, maxInFlight: backpressure.maxInFlight(slots) }, "memory level changed");
       pause.sync();
+      gate.dispatch();
     }),
     backpressure.onCleanup?.(() => releaseIdle(backpressure.maxInFlight(slots))),
     backpressure.onEmergency?.(() => releaseIdle(0)),
@@ -156,8 +183,11 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
     stop() {
       stopped ??= (async () => {
         stopping.abort();
+        clearInterval(dispatcher);
         for (const off of unsubscribe) off?.();
-        // stop() waits for the batch in hand: in-flight segments finish and commit.
+        // Segments in flight finish and commit while the consumer still can; then
+        // stop() waits for the batches in hand, which return at once.
+        await loop.drain();
         await consumer.stop();
         await consumer.disconnect();
         await producer.disconnect();

@@ -1,7 +1,7 @@
 // Settings of the S3 sink; every field documents its default and unit. The cli
 // loads them with loadSinkConfig(env); tests pass SinkOptions directly.
 
-import { bool, bytes, defaultRetryPolicy, int, loadConfig, str, type ConfigOf, type Env, type RetryPolicy } from "@lingostream/runtime";
+import { bool, bytes, defaultRetryPolicy, int, loadConfig, str, tenantTable, type ConfigOf, type Env, type RetryPolicy } from "@lingostream/runtime";
 import type { CueOptions } from "./cues.ts";
 
 const MiB = 1024 * 1024;
@@ -16,6 +16,10 @@ export const sinkSpec = {
     env: "LINGOSTREAM_SINK_MAX_BUFFER_BYTES",
     doc: "result-memory quota across all partitions; past it the fullest buffers rotate early (the cli derives it from the memory limit)",
     default: 64 * MiB,
+  }),
+  tenants: tenantTable({
+    env: "LINGOSTREAM_TENANTS",
+    doc: "per-tenant settings (see the segmenter's entry); the sink divides LINGOSTREAM_SINK_MAX_BUFFER_BYTES among the tenants with results buffered, by weight, and writes a tenant's buffers early past its part",
   }),
   uploadConcurrency: int({ env: "LINGOSTREAM_SINK_UPLOAD_CONCURRENCY", doc: "per-segment objects uploaded at once per rotation", default: 8, min: 1, max: 256 }),
   partitionsConsumedConcurrently: int({

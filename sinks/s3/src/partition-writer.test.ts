@@ -243,4 +243,21 @@ describe("PartitionWriter", () => {
     expect(writer.backoff.paused).toBe(false);
     expect(writer.backoff.failures).toBe(0);
   });
+
+  it("counts buffered bytes by tenant and forgets them once written", async () => {
+    const { writer } = setup();
+    const a = sampleRecord(0, 0);
+    const b = { ...sampleRecord(1, 1), job: { tenant: "other", jobId: "job-9" } };
+    writer.append(a);
+    writer.append(b);
+    expect(writer.bufferedByTenant).toEqual(
+      new Map([
+        [a.job.tenant, PartitionWriter.recordBytes(a)],
+        ["other", PartitionWriter.recordBytes(b)],
+      ]),
+    );
+    await writer.rotate("quota");
+    expect(writer.bufferedByTenant.size).toBe(0);
+  });
 });
+

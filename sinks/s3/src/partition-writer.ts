@@ -81,6 +81,8 @@ export class PartitionWriter {
   private _state: WriterState = "committed";
   private buffer: ResultRecord[] = [];
   private bytes = 0;
+  /** The same bytes by tenant: the task divides the result quota among tenants. */
+  private readonly bytesByTenant = new Map<string, number>();
   /** Last offset consumed (buffered or skipped); what the next commit covers. */
   private lastConsumed: bigint | undefined;
   /** When the oldest uncommitted offset was consumed. */
@@ -106,6 +108,11 @@ export class PartitionWriter {
     return this.bytes;
   }
 
+  /** Buffered bytes of each tenant with results in this buffer. */
+  get bufferedByTenant(): ReadonlyMap<string, number> {
+    return this.bytesByTenant;
+  }
+
   /** Bytes a record is charged against the buffer limits. */
   static recordBytes(record: ResultRecord): number {
     return Buffer.byteLength(record.valueJson) + RECORD_OVERHEAD_BYTES;
@@ -119,7 +126,9 @@ export class PartitionWriter {
   append(record: ResultRecord): boolean {
     if (!this.take(record.offset)) return false;
     this.buffer.push(record);
-    this.bytes += PartitionWriter.recordBytes(record);
+    const bytes = PartitionWriter.recordBytes(record);
+    this.bytes += bytes;
+    this.bytesByTenant.set(record.job.tenant, (this.bytesByTenant.get(record.job.tenant) ?? 0) + bytes);
     return true;
   }
 
@@ -171,6 +180,7 @@ export class PartitionWriter {
       const outcome: RotateOutcome = { reason, records: records.length, bytes: this.bytes, committedOffset, ...written };
       this.buffer = [];
       this.bytes = 0;
+      this.bytesByTenant.clear();
       this.pendingSince = undefined;
       this._state = "committed";
       return outcome;
@@ -185,6 +195,7 @@ export class PartitionWriter {
     this.backoff.clear();
     this.buffer = [];
     this.bytes = 0;
+    this.bytesByTenant.clear();
     this.pendingSince = undefined;
     this.lastConsumed = undefined;
     this._state = "committed";

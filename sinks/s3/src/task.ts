@@ -17,6 +17,7 @@ import { createSinkMetrics, type SinkMetrics } from "./metrics.ts";
 import { PartitionBackoff } from "./partition-backoff.ts";
 import { PartitionWriter, type ResultRecord, type RotateReason } from "./partition-writer.ts";
 import { createS3Storage, type SinkStorage } from "./storage.ts";
+import { bufferedByTenant, tenantOverShare } from "./tenant-share.ts";
 
 /** A partition that can be paused: an asr.results writer, or a partition of the topics read without a buffer. */
 interface PausablePartition {
@@ -223,6 +224,8 @@ class SinkTask {
         // this batch ends here, so memory stays at one buffer per partition.
         if (writer.isFull() && !(await this.rotate(writer, writer.dueReason() ?? "bytes"))) return;
         if (this.totalBufferedBytes() > this.opts.maxBufferBytes && !(await this.rotate(writer, "quota"))) return;
+        // The record's tenant past its part of the quota: its buffer here goes out early (the others at the next tick).
+        if (this.overShareTenant() === record.job.tenant && !(await this.rotate(writer, "quota"))) return;
       }
       const due = writer.dueReason(this.opts.clock());
       if (due) await this.rotate(writer, due);
@@ -410,6 +413,19 @@ class SinkTask {
         if (writer.backoff.paused) continue;
         await this.withHeartbeat(() => this.partitionLocks.run(String(writer.partition), () => this.rotateIfCurrent(writer, "quota")));
       }
+      // A tenant past its part of the quota: its fullest buffers are written early, until it is back within it.
+      for (let over = this.overShareTenant(); over !== undefined; ) {
+        const tenant = over;
+        const holder = [...this.writers.values()]
+          .filter((w) => !w.backoff.paused && (w.bufferedByTenant.get(tenant) ?? 0) > 0)
+          .sort((a, b) => (b.bufferedByTenant.get(tenant) ?? 0) - (a.bufferedByTenant.get(tenant) ?? 0))[0];
+        if (holder === undefined) break;
+        await this.withHeartbeat(() => this.partitionLocks.run(String(holder.partition), () => this.rotateIfCurrent(holder, "quota")));
+        const next = this.overShareTenant();
+        // A rotation that did not happen (a paused partition, a failed write) must not spin.
+        if (next === tenant && (holder.bufferedByTenant.get(tenant) ?? 0) > 0) break;
+        over = next;
+      }
     } catch (err) {
       this.logger.error({ err }, "sink timer failed");
     } finally {
@@ -465,6 +481,10 @@ class SinkTask {
     this.metrics.badRecords.inc({ topic, reason: bad.reason });
     const key = message.key ? message.key.toString("utf8").slice(0, 128) : null;
     this.logger.warn({ topic, partition, offset: message.offset, key, reason: bad.reason, err: bad.cause }, "bad record skipped");
+  }
+
+  private overShareTenant(): string | undefined {
+    return tenantOverShare(bufferedByTenant(this.writers.values()), this.opts.maxBufferBytes, this.opts.tenants);
   }
 
   private totalBufferedBytes(): number {

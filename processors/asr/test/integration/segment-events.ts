@@ -6,8 +6,30 @@ import type { AudioSegment } from "@lingostream/schemas";
 import { asrSpec } from "../../src/config.ts";
 
 export async function publishSegment(ctx: ServiceContext, jobId: string, index: number, pcm: Buffer, overrides: Partial<AudioSegment> = {}): Promise<AudioSegment> {
+  const [segment] = await publishSegments(ctx, [{ jobId, index, pcm, overrides }]);
+  return segment!;
+}
+
+/** Several segments through one producer, in the order given. */
+export async function publishSegments(ctx: ServiceContext, specs: Array<{ jobId: string; index: number; pcm: Buffer; overrides?: Partial<AudioSegment> }>): Promise<AudioSegment[]> {
+  const segments: AudioSegment[] = [];
+  for (const { jobId, index, pcm, overrides = {} } of specs) segments.push(await storeSegment(ctx, jobId, index, pcm, overrides));
+  await ctx.serde.register("segments");
+  const producer = ctx.kafka.producer();
+  await producer.connect();
+  try {
+    for (const segment of segments) {
+      await producer.send({ topic: ctx.topics.segments, messages: [{ key: segment.segmentId, value: await ctx.serde.encode("segments", segment) }] });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  return segments;
+}
+
+async function storeSegment(ctx: ServiceContext, jobId: string, index: number, pcm: Buffer, overrides: Partial<AudioSegment>): Promise<AudioSegment> {
   const wav = encodeWav(pcm, 16000, 1);
-  const key = `segments/test/${jobId}/${String(index).padStart(6, "0")}.wav`;
+  const key = `segments/${overrides.tenant ?? "test"}/${jobId}/${String(index).padStart(6, "0")}.wav`;
   const stored = await ctx.store.put(key, wav, "audio/wav");
   const segment: AudioSegment = {
     tenant: "test",
@@ -26,14 +48,6 @@ export async function publishSegment(ctx: ServiceContext, jobId: string, index: 
     firstFailureTime: null,
     ...overrides,
   };
-  await ctx.serde.register("segments");
-  const producer = ctx.kafka.producer();
-  await producer.connect();
-  try {
-    await producer.send({ topic: ctx.topics.segments, messages: [{ key: segment.segmentId, value: await ctx.serde.encode("segments", segment) }] });
-  } finally {
-    await producer.disconnect();
-  }
   return segment;
 }
 
