@@ -29,7 +29,7 @@ import {
   Shutdown,
   slugify,
 } from "@lingostream/runtime";
-import type { JobCompleted } from "@lingostream/schemas";
+import { type JobCompleted, PRIORITY_SYMBOLS, type Priority } from "@lingostream/schemas";
 import type { Command } from "commander";
 import type { Producer } from "kafkajs";
 import { commandLogger } from "../command-context.ts";
@@ -60,6 +60,7 @@ export interface TranscribeOptions {
   retryFailed?: boolean;
   json?: boolean;
   jobsInFlight?: string;
+  priority?: string;
 }
 
 /** Files hashed at once: reading is I/O-bound, a few overlap well. */
@@ -77,7 +78,8 @@ export function registerTranscribeCommand(program: Command): void {
     .option("--timeout <seconds>", "give up waiting after this long (default: no limit)")
     .option("--force", "transcribe again files whose jobs already completed (as new jobs)")
     .option("--retry-failed", "replay the failed segments of these files' jobs and write the repaired transcripts")
-    .option("--jobs-in-flight <n>", "jobs submitted and not yet complete at any time (default: 4 per core, at least 8)");
+    .option("--jobs-in-flight <n>", "jobs submitted and not yet complete at any time (default: 4 per core, at least 8)")
+    .option("--priority <level>", "normal (bulk) or high (interactive): high jobs overtake the tenant's normal ones without stopping them", "normal");
   addJsonOption(cmd);
   addExamples(cmd, [
     "lingostream transcribe samples/ -o transcripts/",
@@ -127,6 +129,7 @@ interface ParsedOptions {
   outDir: string;
   timeoutMs?: number;
   jobsInFlight: number;
+  priority: Priority;
 }
 
 function parseOptions(opts: TranscribeOptions, env: Env): ParsedOptions {
@@ -149,7 +152,11 @@ function parseOptions(opts: TranscribeOptions, env: Env): ParsedOptions {
       throw new PipelineError("config-invalid", `invalid --jobs-in-flight ${JSON.stringify(opts.jobsInFlight)}: use a whole number of at least 1`);
     }
   }
-  return { tenant, engine, language, outDir: resolve(opts.out), timeoutMs, jobsInFlight };
+  const priority = (opts.priority ?? "normal").trim() as Priority;
+  if (!PRIORITY_SYMBOLS.includes(priority)) {
+    throw new PipelineError("config-invalid", `invalid --priority ${JSON.stringify(opts.priority)}: use ${PRIORITY_SYMBOLS.join(" or ")}`);
+  }
+  return { tenant, engine, language, outDir: resolve(opts.out), timeoutMs, jobsInFlight, priority };
 }
 
 export async function transcribe(paths: string[], opts: TranscribeOptions, env: Env): Promise<number> {
@@ -392,6 +399,7 @@ class TranscribeRun {
       engine: this.opts.engine,
       producerId: this.ctx.instanceId,
       eventTime: Date.now(),
+      priority: this.opts.priority,
     });
   }
 
