@@ -21,6 +21,16 @@ describe("kafkajs error classification", () => {
     expect(err.message).toBe("cannot reach Kafka at 10.0.0.5:8080 (KAFKA_BROKERS): no Kafka answer on that port");
   });
 
+  it("classifies giving up after retries by what was retried, not as unreachable", () => {
+    const missing = new KafkaJSProtocolError("This server does not host this topic-partition");
+    Object.assign(missing, { type: "UNKNOWN_TOPIC_OR_PARTITION" });
+    const err = classifyKafkaError(new KafkaJSNumberOfRetriesExceeded(missing, { retryCount: 5, retryTime: 1000 }), ["localhost:9092"]);
+    expect(err.code).toBe("broker-transient");
+    expect(err.message).toBe(
+      "Kafka at localhost:9092 lacks a topic the command reads (This server does not host this topic-partition); create the topics with `lingostream topics apply`",
+    );
+  });
+
   it("keeps broker answers apart from unreachable brokers", () => {
     const err = classifyKafkaError(new KafkaJSProtocolError("Not authorized to access topics: [Topic authorization failed]"), ["localhost:9092"]);
     expect(err.code).toBe("broker-transient");

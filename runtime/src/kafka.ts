@@ -64,14 +64,20 @@ function saslOptions(config: ConnectionConfig): SASLOptions | undefined {
   }
 }
 
-const CONNECTION_ERRORS = new Set(["KafkaJSConnectionError", "KafkaJSNumberOfRetriesExceeded", "KafkaJSBrokerNotFound", "KafkaJSRequestTimeoutError", "KafkaJSConnectionClosedError"]);
+const CONNECTION_ERRORS = new Set(["KafkaJSConnectionError", "KafkaJSBrokerNotFound", "KafkaJSRequestTimeoutError", "KafkaJSConnectionClosedError"]);
 /** A socket that opened but never carried a Kafka answer: a wrong port, a proxy, a broker stuck starting. */
 const SILENT_BROKER = /Broker not connected|Request .* timed out|KafkaJSRequestTimeoutError/i;
 
 /** Turns a kafkajs error into a PipelineError; the broker list goes into the message so users know where we looked. */
 export function classifyKafkaError(err: unknown, brokers: string[]): PipelineError {
   if (err instanceof PipelineError) return err;
-  const e = err as { name?: string; message?: string; retriable?: boolean };
+  // Giving up after retries says nothing by itself: what was retried decides
+  // the code; trying again later may still help, as it always was.
+  if ((err as { name?: string })?.name === "KafkaJSNumberOfRetriesExceeded" && (err as { cause?: unknown }).cause) {
+    const inner = classifyKafkaError((err as { cause: unknown }).cause, brokers);
+    return new PipelineError(inner.code, inner.message, { cause: err, retriable: true, details: inner.details });
+  }
+  const e = err as { name?: string; message?: string; retriable?: boolean; type?: string };
   const name = e?.name ?? "Error";
   const message = e?.message ?? String(err);
   const silent = SILENT_BROKER.test(message) || name === "KafkaJSRequestTimeoutError";
@@ -80,6 +86,12 @@ export function classifyKafkaError(err: unknown, brokers: string[]): PipelineErr
     return unreachableError("broker-unreachable", { service: "Kafka", address: brokers.join(","), variable: "KAFKA_BROKERS" }, err, {
       hint: local ? "start the local stack with `lingostream stack up`" : undefined,
       reason: silent ? "no Kafka answer on that port" : undefined,
+    });
+  }
+  if (e?.type === "UNKNOWN_TOPIC_OR_PARTITION") {
+    return new PipelineError("broker-transient", `Kafka at ${brokers.join(",")} lacks a topic the command reads (${message}); create the topics with \`lingostream topics apply\``, {
+      cause: err,
+      retriable: e?.retriable ?? true,
     });
   }
   return new PipelineError("broker-transient", `Kafka error ${name}: ${message}`, { cause: err, retriable: e?.retriable ?? false });
