@@ -1,14 +1,45 @@
-// The Dockerfile against the checkout it is built from (no engine runs here):
-// every workspace's manifest reaches `npm ci`, every file it copies is in the
-// build context, the command it runs is the CLI's bin, and the port the
-// HEALTHCHECK asks is the one the default command serves.
+// The Dockerfile, with no engine to build it here: parsed and linted by
+// BuildKit's own parser (infra/k8s/validate), and held to the checkout it is
+// built from: every workspace's manifest reaches `npm ci`, every file it copies
+// is in the build context, the command it runs is the CLI's bin, and the port
+// the HEALTHCHECK asks is the one the default command serves.
 
-import { readFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../src/paths.ts";
 
+const run = promisify(execFile);
 const read = (path: string) => readFile(join(REPO_ROOT, path), "utf8");
+const VALIDATE = join(REPO_ROOT, "infra/k8s/validate/validate.sh");
+/** The first run may build the validator (see k8s-chart.int.test.ts): minutes, then cached. */
+const BUILD_TIMEOUT_MS = 20 * 60_000;
+
+async function checkDockerfile(path: string): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run("bash", [VALIDATE, "dockerfile", path], { timeout: BUILD_TIMEOUT_MS });
+    return { ok: true, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    if (typeof e.code !== "number") throw err;
+    return { ok: false, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+  }
+}
+
+let scratch: string;
+let parsed: { ok: boolean; stdout: string; stderr: string };
+
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), "dockerfile-"));
+  parsed = await checkDockerfile(join(REPO_ROOT, "Dockerfile"));
+}, BUILD_TIMEOUT_MS);
+
+afterAll(async () => {
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
 
 /** The instructions, continuation lines joined. */
 async function instructions(): Promise<string[]> {
@@ -27,6 +58,23 @@ async function contextSources(): Promise<string[]> {
 }
 
 describe("Dockerfile", () => {
+  it("parses and lints clean with BuildKit's parser: a build stage and a runtime stage", () => {
+    expect(parsed.stderr.replace(/^\[k8s-validate\] .*\n/gm, "")).toBe("");
+    expect(parsed.ok).toBe(true);
+    const stages = JSON.parse(parsed.stdout) as { name: string; commands: string[] }[];
+    expect(stages.map((s) => s.name)).toEqual(["build", "runtime"]);
+    expect(stages[1]!.commands).toEqual(expect.arrayContaining(["USER", "HEALTHCHECK", "ENTRYPOINT", "CMD"]));
+  });
+
+  it("is checked by a parser that refuses a misspelt flag and a lint failure", async () => {
+    const broken = join(scratch, "Dockerfile");
+    await writeFile(broken, "FROM node:24 as Build\nHEALTHCHECK --intervall=30s CMD true\n");
+    const result = await checkDockerfile(broken);
+    expect(result.ok).toBe(false);
+    expect(result.stderr).toContain("unknown flag: --intervall");
+    expect(result.stderr).toContain("StageNameCasing");
+  });
+
   it("copies every workspace's package.json before npm ci", async () => {
     const workspaces = (JSON.parse(await read("package.json")) as { workspaces: string[] }).workspaces;
     const sources = await contextSources();

@@ -2,13 +2,16 @@
 // chart loader and template engine, and decodes every rendered object
 // strictly into its Kubernetes API type (k8s.io/api) or KEDA's CRD type: an
 // unknown or misspelt field, a wrong type, or a kind no API knows fails, as
-// the API server would refuse it on apply.
+// the API server would refuse it on apply. It also checks the Dockerfile of
+// the image the chart runs (dockerfile.go).
 //
 //	k8s-validate chart <chart dir> [values.yaml...]   render, then validate
 //	k8s-validate manifest <file.yaml...>              validate plain manifests
+//	k8s-validate dockerfile <Dockerfile>              parse and lint
 //
-// On success it prints the objects as one JSON array, each as decoded into its
-// type, so a test can check what a chart renders without parsing YAML again.
+// On success it prints what it checked as JSON (the objects, each as decoded
+// into its type, or the Dockerfile's stages), so a test can look at it
+// without parsing YAML again.
 package main
 
 import (
@@ -127,9 +130,14 @@ func validate(decoder runtime.Decoder, docs []document) ([]runtime.Object, []err
 }
 
 func main() {
-	if len(os.Args) < 3 || (os.Args[1] != "chart" && os.Args[1] != "manifest") {
-		fmt.Fprintln(os.Stderr, "usage: k8s-validate chart <chart dir> [values.yaml...] | k8s-validate manifest <file.yaml...>")
+	if len(os.Args) < 3 || (os.Args[1] != "chart" && os.Args[1] != "manifest" && os.Args[1] != "dockerfile") {
+		fmt.Fprintln(os.Stderr, "usage: k8s-validate chart <chart dir> [values.yaml...] | k8s-validate manifest <file.yaml...> | k8s-validate dockerfile <Dockerfile>")
 		os.Exit(2)
+	}
+	if os.Args[1] == "dockerfile" {
+		stages, problems := checkDockerfile(os.Args[2])
+		report(stages, problems)
+		return
 	}
 	decoder, err := newDecoder()
 	if err != nil {
@@ -151,16 +159,21 @@ func main() {
 		}
 	}
 	objects, problems := validate(decoder, docs)
+	if len(problems) == 0 && len(objects) == 0 {
+		problems = append(problems, errors.New("no objects to validate"))
+	}
+	report(objects, problems)
+}
+
+// report prints the problems and exits 1, or prints what was checked as JSON.
+func report(checked any, problems []error) {
 	if len(problems) > 0 {
 		for _, problem := range problems {
 			fmt.Fprintf(os.Stderr, "k8s-validate: %v\n", problem)
 		}
 		os.Exit(1)
 	}
-	if len(objects) == 0 {
-		fail(errors.New("no objects to validate"))
-	}
-	out, err := encodejson.MarshalIndent(objects, "", "  ")
+	out, err := encodejson.MarshalIndent(checked, "", "  ")
 	if err != nil {
 		fail(err)
 	}
