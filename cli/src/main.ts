@@ -16,7 +16,7 @@ import { registerWorkerCommand } from "./commands/worker.ts";
 import { exitCodeOf } from "./exit-codes.ts";
 import { type FailureContext, reportFailure } from "./failure-report.ts";
 import { addGlobalOptions, commandEnv } from "./global-options.ts";
-import { configureUsageErrors } from "./usage.ts";
+import { addExamples, configureUsageErrors } from "./usage.ts";
 
 const program = new Command("lingostream")
   .description("Transcribe audio and video backlogs into word-timed transcripts on Kafka")
@@ -33,6 +33,14 @@ registerReplayCommand(program);
 registerPressureCommands(program);
 registerStatusCommand(program);
 registerBenchCommand(program);
+// bench.ts belongs to the benchmark suite; its examples are given here.
+const bench = program.commands.find((c) => c.name() === "bench");
+if (bench) addExamples(bench, ["lingostream bench --quick", "lingostream bench overhead throughput"]);
+addExamples(program, [
+  "lingostream transcribe samples/ -o transcripts/",
+  "lingostream status --json | jq '.jobs'",
+  "KAFKA_BROKERS=kafka-1:9092 lingostream worker all",
+]);
 configureUsageErrors(program);
 
 /** What the failure's wording needs from the configuration, if the configuration itself is readable. */

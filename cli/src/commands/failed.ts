@@ -29,6 +29,7 @@ export interface FailedListResult {
 
 export function registerFailedCommands(program: Command): void {
   const failed = program.command("failed").description("inspect dead letters (asr.segments.failed)");
+  addExamples(failed, ["lingostream failed list"]);
   const list = failed
     .command("list")
     .description("dead letters grouped by job and error class, with counts; segments transcribed or replayed since are shown as such")
