@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { backlogBenchmark } from "./backlog.ts";
 import { backpressureBenchmark } from "./backpressure.ts";
 import { engineBenchmark } from "./engine.ts";
+import { fairnessBenchmark } from "./fairness.ts";
 import { loadAverage, machineInfo } from "./machine.ts";
 import { memoryFlatnessBenchmark } from "./memory-flatness.ts";
 import { overheadBenchmark } from "./overhead.ts";
@@ -27,6 +28,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   segmenterBenchmark,
   backlogBenchmark,
   resumeBenchmark,
+  fairnessBenchmark,
 ];
 
 export const BENCHMARK_NAMES = BENCHMARKS.map((b) => b.name);
