@@ -15,6 +15,13 @@ log() { printf '[bootstrap] %s\n' "$*" >&2; }
 
 node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 
+# Node $NODE_WANTED from the npm registry's node package into the prefix $1
+# ($1/bin/node, relocatable: the image copies it as it is).
+install_node() {
+  mkdir -p "$1"
+  npm install --global --no-audit --no-fund --loglevel=error --prefix "$1" "node@$NODE_WANTED" >&2
+}
+
 # Node 24 LTS from the npm registry when the system Node is older than 22.
 ensure_node() {
   if [ -x "$LINGOSTREAM_TOOLS/node/bin/node" ]; then
@@ -22,8 +29,7 @@ ensure_node() {
   fi
   if [ "$(node_major)" -ge "$NODE_MIN_MAJOR" ]; then return 0; fi
   log "Node $(node --version 2>/dev/null || echo none) is too old; installing Node $NODE_WANTED from the npm registry into $LINGOSTREAM_TOOLS/node"
-  mkdir -p "$LINGOSTREAM_TOOLS/node"
-  npm install --global --no-audit --no-fund --loglevel=error --prefix "$LINGOSTREAM_TOOLS/node" "node@$NODE_WANTED" >&2
+  install_node "$LINGOSTREAM_TOOLS/node"
   export PATH="$LINGOSTREAM_TOOLS/node/bin:$PATH"
   if [ "$(node_major)" -lt "$NODE_MIN_MAJOR" ]; then
     log "could not get Node >= $NODE_MIN_MAJOR (have $(node --version))"; return 1
