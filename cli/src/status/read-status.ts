@@ -9,6 +9,7 @@ import { AssignerProtocol, type Admin } from "kafkajs";
 import { classifyKafkaError, type ServiceContext } from "@lingostream/runtime";
 import { readJobEvent } from "@lingostream/schemas";
 import { scanTopics } from "../topic-scan/topic-scan.ts";
+import { TenantTally } from "./tenant-tally.ts";
 import type { WatchedGroup } from "./watched-groups.ts";
 import {
   countJobEvent,
@@ -41,7 +42,13 @@ export async function readStatus(ctx: ServiceContext, options: ReadStatusOptions
   const admin = ctx.kafka.admin();
   try {
     await admin.connect();
-    const [groupParts, sources, jobs] = await Promise.all([readGroups(admin, options.groups), latestPressure(ctx, now), countJobs(ctx, options.since)]);
+    const tally = new TenantTally(now);
+    const [groupParts, sources, jobs] = await Promise.all([
+      readGroups(admin, options.groups),
+      latestPressure(ctx, now),
+      countJobs(ctx, options.since, tally),
+      tallySegments(ctx, options.since, now, tally),
+    ]);
     const deadLetters = (await topicOffsets(admin, ctx.topics.segmentsFailed)).reduce((sum, o) => sum + Number(BigInt(o.high) - BigInt(o.low)), 0);
     const addresses = await resolveHosts(sources.map((s) => s.host));
     const local = hostname();
@@ -49,7 +56,7 @@ export async function readStatus(ctx: ServiceContext, options: ReadStatusOptions
       const mine = sourcesOfMember(m.host, sources, (h) => addresses.get(h) ?? [], local);
       return { ...m, ...processorLevel(mine), sources: mine.map((s) => s.sourceId) };
     });
-    return { at: now, groups: groupParts.groups, processors, sources, jobs, deadLetters };
+    return { at: now, groups: groupParts.groups, processors, sources, jobs, deadLetters, tenants: tally.report(), tenantJobsUntracked: tally.untracked };
   } catch (err) {
     throw classifyKafkaError(err, brokers);
   } finally {
@@ -144,9 +151,10 @@ async function latestPressure(ctx: ServiceContext, now: number): Promise<SourceS
   return [...latest.values()].sort((a, b) => a.sourceId.localeCompare(b.sourceId));
 }
 
-async function countJobs(ctx: ServiceContext, since: number): Promise<JobCounts> {
+async function countJobs(ctx: ServiceContext, since: number, tally: TenantTally): Promise<JobCounts> {
   const counts = emptyJobCounts(since);
-  await scanTopics<{ type: string; time: number }>({
+  type Item = { type: string; time: number; tenant: string; jobId: string; segmentCount?: number };
+  await scanTopics<Item>({
     kafka: ctx.kafka,
     topics: [ctx.topics.jobs],
     groupId: `${ctx.config.kafkaClientId}-status-jobs-${ctx.instanceId}`,
@@ -158,15 +166,51 @@ async function countJobs(ctx: ServiceContext, since: number): Promise<JobCounts>
       if (!message.value) return undefined;
       try {
         const { type, event } = readJobEvent((await ctx.serde.decodeAs("jobs", message.value)).value);
-        return { type, time: event.eventTime };
+        const segmentCount = type === "JobSegmented" ? event.segmentCount : undefined;
+        return { type, time: event.eventTime, tenant: event.tenant, jobId: event.jobId, segmentCount };
       } catch (err) {
         if ((err as { retriable?: boolean }).retriable) throw err;
         return undefined;
       }
     },
-    onItem: (item) => countJobEvent(counts, item.type),
+    onItem: (item) => {
+      countJobEvent(counts, item.type);
+      tally.jobEvent(item.type, item.tenant, item.jobId, item.segmentCount);
+    },
   });
   return counts;
+}
+
+/** Segments transcribed (the period, and the last hour for the ASR time) and dead-lettered (the period), by tenant. */
+async function tallySegments(ctx: ServiceContext, since: number, now: number, tally: TenantTally): Promise<void> {
+  type Item = { topic: string; tenant: string; time: number; processingMs: number };
+  await scanTopics<Item>({
+    kafka: ctx.kafka,
+    topics: [ctx.topics.results, ctx.topics.segmentsFailed],
+    groupId: `${ctx.config.kafkaClientId}-status-segments-${ctx.instanceId}`,
+    brokers: ctx.config.kafkaBrokers,
+    logger: ctx.logger,
+    since: Math.min(since, now - 3_600_000),
+    timeOf: (item) => item.time,
+    async decode(topic, message) {
+      if (!message.value) return undefined;
+      try {
+        if (topic === ctx.topics.results) {
+          const r = (await ctx.serde.decodeAs("results", message.value)).value;
+          return { topic, tenant: r.tenant, time: r.eventTime, processingMs: r.processingMs };
+        }
+        const f = (await ctx.serde.decodeAs("segmentsFailed", message.value)).value;
+        return { topic, tenant: f.tenant, time: f.eventTime, processingMs: 0 };
+      } catch (err) {
+        if ((err as { retriable?: boolean }).retriable) throw err;
+        return undefined;
+      }
+    },
+    onItem(item) {
+      if (item.topic === ctx.topics.results) tally.result(item.tenant, item.time, item.processingMs, item.time >= since);
+      else if (item.time >= since) tally.deadLetter(item.tenant);
+    },
+  });
 }
 
 /** Addresses of each source host; a name that does not resolve (quickly) has none. */

@@ -14,6 +14,11 @@ const report: StatusReport = {
   sources: [{ sourceId: "box", host: "box", role: "pressure-monitor", level: "HIGH", usedRatio: 0.834, eventTime: Date.UTC(2025, 0, 1, 11, 59, 58), stale: false }],
   jobs: { since: Date.UTC(2024, 11, 31, 12), requested: 5, segmented: 4, completed: 3, failed: 1, inFlight: 1 },
   deadLetters: 7,
+  tenants: [
+    { tenant: "acme", jobs: { queued: 2, inFlight: 1, done: 3, failed: 0 }, segments: { waiting: 40, done: 120, failed: 1 }, asrShareLastHour: 0.75 },
+    { tenant: "beta", jobs: { queued: 0, inFlight: 1, done: 0, failed: 1 }, segments: { waiting: 5, done: 10, failed: 0 }, asrShareLastHour: 0.25 },
+  ],
+  tenantJobsUntracked: 0,
 };
 
 describe("status table", () => {
@@ -25,6 +30,13 @@ describe("status table", () => {
     expect(text).toMatch(/box\s+│ box\s+│ pressure-monitor │ HIGH\s+│ 83\.4%\s+│ 2s ago/);
     expect(text).toContain("5 requested, 1 in flight, 3 completed, 1 failed (4 segmented)");
     expect(text).toContain("Dead letters: 7");
+  });
+
+  it("shows per tenant jobs and segments by state and the share of ASR time in the last hour", () => {
+    const text = formatStatus(report);
+    expect(text).toMatch(/acme\s+│ 2\s+│ 1\s+│ 3\s+│ 0\s+│ 40\s+│ 120\s+│ 1\s+│ 75\.0%/);
+    expect(text).toMatch(/beta\s+│ 0\s+│ 1\s+│ 0\s+│ 1\s+│ 5\s+│ 10\s+│ 0\s+│ 25\.0%/);
+    expect(formatStatus({ ...report, tenants: [] })).not.toContain("Tenants since");
   });
 
   it("says so when nothing is connected", () => {

@@ -46,5 +46,25 @@ export function formatStatus(report: StatusReport): string {
     `Jobs since ${new Date(j.since).toISOString()}: ${j.requested} requested, ${j.inFlight} in flight, ${j.completed} completed, ${j.failed} failed (${j.segmented} segmented)\n` +
       `Dead letters: ${report.deadLetters} on the failed-segments topic`,
   );
+  if (report.tenants.length > 0) {
+    const tenants = table(["tenant", "jobs queued", "in flight", "done", "failed", "segments waiting", "done", "failed", "ASR time, last hour"]);
+    for (const t of report.tenants) {
+      tenants.push([
+        t.tenant,
+        String(t.jobs.queued),
+        String(t.jobs.inFlight),
+        String(t.jobs.done),
+        String(t.jobs.failed),
+        String(t.segments.waiting),
+        String(t.segments.done),
+        String(t.segments.failed),
+        `${(t.asrShareLastHour * 100).toFixed(1)}%`,
+      ]);
+    }
+    const untracked = report.tenantJobsUntracked > 0 ? `; ${report.tenantJobsUntracked} jobs beyond the tally's limit not counted` : "";
+    out.push(
+      `Tenants since ${new Date(j.since).toISOString()} (segments waiting: published, not yet transcribed or dead-lettered, so queued or on an engine; ASR time: engine time of results in the last hour${untracked})\n${tenants.toString()}`,
+    );
+  }
   return `${out.join("\n\n")}\n`;
 }

@@ -4,6 +4,7 @@
 
 import { isIP } from "node:net";
 import { severity, worstLevel, type PressureLevel } from "@lingostream/runtime";
+import type { TenantStatus } from "./tenant-tally.ts";
 
 export interface PartitionOffsets {
   partition: number;
@@ -74,6 +75,10 @@ export interface StatusReport {
   jobs: JobCounts;
   /** Messages held by asr.segments.failed (end minus start offsets). */
   deadLetters: number;
+  /** Per tenant, the busiest first (see tenant-tally.ts). */
+  tenants: TenantStatus[];
+  /** Jobs of the period not tallied per tenant (more than the tally keeps). */
+  tenantJobsUntracked: number;
 }
 
 export function topicLag(topic: string, ends: readonly PartitionOffsets[], committed: readonly { partition: number; offset: string }[]): TopicLag {
