@@ -127,23 +127,16 @@ export async function transcribeSegment(segment: AudioSegment, engine: AsrEngine
     end: round3(w.end),
     confidence: round3(w.confidence ?? 0),
   }));
-  const event: SegmentTranscribed = {
-    tenant: segment.tenant,
-    jobId: segment.jobId,
-    segmentId: segment.segmentId,
-    index: segment.index,
-    startSeconds: segment.startSeconds,
-    endSeconds: segment.endSeconds,
+  const event = resultOf(segment, {
     language: result.language || segment.language,
     engine: engine.name,
     text: words.map((w) => w.text).join(" "),
     words,
     droppedWords: clean.droppedLongWords + clean.droppedEmpty,
-    attempt: segment.attempt,
     processingMs: deps.now() - started,
     producerId: deps.producerId,
     eventTime: deps.now(),
-  };
+  });
   return { event, audioSeconds: wav.pcm.byteLength / 2 / wav.sampleRate, engineMs };
 }
 
@@ -153,23 +146,22 @@ export async function transcribeSegment(segment: AudioSegment, engine: AsrEngine
  * could tell from speech is not marked silent, so it is transcribed as usual.
  */
 export function silentSegmentResult(segment: AudioSegment, engineName: string, deps: Pick<TranscribeDeps, "producerId" | "now">): SegmentTranscribed {
-  return {
-    tenant: segment.tenant,
-    jobId: segment.jobId,
-    segmentId: segment.segmentId,
-    index: segment.index,
-    startSeconds: segment.startSeconds,
-    endSeconds: segment.endSeconds,
+  return resultOf(segment, {
     language: segment.language,
     engine: engineName,
     text: "",
     words: [],
     droppedWords: 0,
-    attempt: segment.attempt,
     processingMs: 0,
     producerId: deps.producerId,
     eventTime: deps.now(),
-  };
+  });
+}
+
+/** A result carries its segment's coordinates and attempt; the rest is what the work found. */
+function resultOf(segment: AudioSegment, found: Omit<SegmentTranscribed, "tenant" | "jobId" | "segmentId" | "index" | "startSeconds" | "endSeconds" | "attempt">): SegmentTranscribed {
+  const { tenant, jobId, segmentId, index, startSeconds, endSeconds, attempt } = segment;
+  return { tenant, jobId, segmentId, index, startSeconds, endSeconds, attempt, ...found };
 }
 
 function round3(n: number): number {
