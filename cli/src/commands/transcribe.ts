@@ -189,6 +189,8 @@ export async function transcribe(paths: string[], opts: TranscribeOptions, env: 
     // On the local stack topics are ours to create; a cluster's belong to its operators.
     if (embedded) await applyConfiguredTopics(runEnv);
     await ctx.store.ensureBucket();
+    // Every service answers before anything is said about the files: an unreachable registry is the only line, not the last.
+    await ctx.serde.register("jobs");
     if (embedded) {
       const services = await startServices(ctx, ROLES, runEnv);
       shutdown.add("workers", () => stopServices(services));
@@ -290,7 +292,6 @@ class TranscribeRun {
     await watcher.start(render);
     this.producer = this.ctx.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
-    await this.ctx.serde.register("jobs");
     await this.loop(queue, embedded, render);
   }
 

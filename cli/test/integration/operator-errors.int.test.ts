@@ -86,6 +86,12 @@ describe("an unreachable service", () => {
     expect(run.stderrLines).toEqual([`lingostream: cannot reach S3 at http://127.0.0.1:${port} (S3_ENDPOINT): connection refused`]);
     expect(run.code).toBe(3);
   });
+
+  it("makes transcribe exit 3 naming the registry URL and SCHEMA_REGISTRY_URL when only the registry is down", async () => {
+    const run = await lingostream(["transcribe", SAMPLE, "-o", out, "--registry", `http://127.0.0.1:${port}`]);
+    expect(run.stderrLines).toEqual([`lingostream: cannot reach the schema registry at http://127.0.0.1:${port} (SCHEMA_REGISTRY_URL): connection refused`]);
+    expect(run.code).toBe(3);
+  });
 });
 
 describe("a usage error", () => {
