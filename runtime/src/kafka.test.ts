@@ -18,7 +18,7 @@ describe("kafkajs error classification", () => {
   it("names a port that accepts connections but gives no Kafka answer", () => {
     const err = classifyKafkaError(new Error("Broker not connected"), ["10.0.0.5:8080"]);
     expect(err.code).toBe("broker-unreachable");
-    expect(err.message).toBe("cannot reach Kafka at 10.0.0.5:8080 (KAFKA_BROKERS): no Kafka answer on that port");
+    expect(err.message).toBe("cannot reach Kafka at 10.0.0.5:8080 (KAFKA_BROKERS): connected, but no Kafka answer in time");
   });
 
   it("classifies giving up after retries by what was retried, not as unreachable", () => {

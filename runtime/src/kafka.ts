@@ -85,7 +85,7 @@ export function classifyKafkaError(err: unknown, brokers: string[]): PipelineErr
     const local = brokers.join(",") === LOCAL_KAFKA_BROKERS.join(",");
     return unreachableError("broker-unreachable", { service: "Kafka", address: brokers.join(","), variable: "KAFKA_BROKERS" }, err, {
       hint: local ? "start the local stack with `lingostream stack up`" : undefined,
-      reason: silent ? "no Kafka answer on that port" : undefined,
+      reason: silent ? "connected, but no Kafka answer in time" : undefined,
     });
   }
   if (e?.type === "UNKNOWN_TOPIC_OR_PARTITION") {
