@@ -29,5 +29,7 @@ describe("fairness figures", () => {
     expect(shares.from).toBe(1000);
     expect(shares.to).toBe(2100);
     expect(shares.ratio).toBe(3);
+    // Counted only once both were wholly queued.
+    expect(weightedShares(results, "heavy", "light", 1550)).toMatchObject({ from: 1550, heavy: 6 * 30, light: 2 * 30 });
   });
 });

@@ -44,12 +44,18 @@ export function contention(results: readonly TranscribedSlice[], backlog: string
 }
 
 /**
- * Shares of two backlogged tenants over the span both had work: from the
- * later of their first results to the earlier of their last.
+ * Shares of two backlogged tenants over the span both had work queued: from
+ * the later of their first results (and of `queuedFrom`, when all their work
+ * was published) to the earlier of their last.
  */
-export function weightedShares(results: readonly TranscribedSlice[], heavy: string, light: string): { from: number; to: number; heavy: number; light: number; ratio: number } {
+export function weightedShares(
+  results: readonly TranscribedSlice[],
+  heavy: string,
+  light: string,
+  queuedFrom = 0,
+): { from: number; to: number; heavy: number; light: number; ratio: number } {
   const times = (tenant: string) => results.filter((r) => r.tenant === tenant).map((r) => r.at);
-  const from = Math.max(Math.min(...times(heavy)), Math.min(...times(light)));
+  const from = Math.max(Math.min(...times(heavy)), Math.min(...times(light)), queuedFrom);
   const to = Math.min(Math.max(...times(heavy)), Math.max(...times(light)));
   const heavySeconds = audioSecondsIn(results, heavy, from, to);
   const lightSeconds = audioSecondsIn(results, light, from, to);

@@ -26,8 +26,8 @@ export interface FairnessOptions {
   delayMs: number;
 }
 
-export const FAIRNESS_FULL: FairnessOptions = { backlogFiles: 8, backlogFileSeconds: 1800, smallSeconds: 300, weightedFiles: 2, delayMs: 20 };
-export const FAIRNESS_QUICK: FairnessOptions = { backlogFiles: 4, backlogFileSeconds: 600, smallSeconds: 300, weightedFiles: 2, delayMs: 20 };
+export const FAIRNESS_FULL: FairnessOptions = { backlogFiles: 8, backlogFileSeconds: 1800, smallSeconds: 300, weightedFiles: 4, delayMs: 20 };
+export const FAIRNESS_QUICK: FairnessOptions = { backlogFiles: 4, backlogFileSeconds: 600, smallSeconds: 300, weightedFiles: 4, delayMs: 20 };
 
 const SLOTS = 2;
 const SMALL_GOAL = 2;
@@ -170,8 +170,10 @@ async function runFairness(ctx: BenchContext, options: FairnessOptions): Promise
       await submit(stack.ctx, producer, TENANTS.heavy, heavyIds[i]!, backlogMedia);
       await submit(stack.ctx, producer, TENANTS.light, lightIds[i]!, backlogMedia);
     }
-    await watch.completed([...heavyIds, ...lightIds], "C's and D's backlogs", timeoutMs);
-    const shares = weightedShares(watch.results, TENANTS.heavy, TENANTS.light);
+    const weighted = await watch.completed([...heavyIds, ...lightIds], "C's and D's backlogs", timeoutMs);
+    // Both are backlogged once every file of both is segmented: before that, a tenant's share is what the segmenter has published of it.
+    const queuedFrom = Math.max(...weighted.map((j) => j.segmented!));
+    const shares = weightedShares(watch.results, TENANTS.heavy, TENANTS.light, queuedFrom);
     ctx.log(`C:D = ${shares.ratio.toFixed(2)} over ${((shares.to - shares.from) / 1000).toFixed(1)} s`);
 
     const dropLimit = figures.smallShare + SHARE_SLACK;
@@ -205,7 +207,7 @@ async function runFairness(ctx: BenchContext, options: FairnessOptions): Promise
       `Every worker role in this process on isolated topics (4 partitions), LINGOSTREAM_ASR_ENGINE=deterministic with LINGOSTREAM_ASR_DETERMINISTIC_DELAY_MS=${options.delayMs} (ms per audio second, sleeping, no CPU), LINGOSTREAM_ASR_MAX_IN_FLIGHT=${SLOTS}. Media: tone over pink noise with a pause every 10 s (opus), so no segment is silent.`,
       `B is submitted once every file of A's backlog is segmented (A's segments queued in asr.segments) and A has run alone for 5 s; a job's time is its JobRequested → JobCompleted eventTimes, the sink's 1 s flush included. A's backlog took ${backlogSeconds.toFixed(1)} s in all.`,
       `A's drop is 1 - (A's audio seconds transcribed per second while B's job ran) / (the same before it); B's share is B's part of all audio transcribed while its job ran. The goal allows ${SHARE_SLACK} for the granularity of 30 s segments.`,
-      `C and D each submit ${options.weightedFiles} files of ${options.backlogFileSeconds / 60} min at once with LINGOSTREAM_TENANTS=${TENANTS.heavy}:weight=3;${TENANTS.light}:weight=1; shares count results from the later tenant's first to the earlier tenant's last.`,
+      `C and D each submit ${options.weightedFiles} files of ${options.backlogFileSeconds / 60} min at once with LINGOSTREAM_TENANTS=${TENANTS.heavy}:weight=3;${TENANTS.light}:weight=1; shares count results from when every file of both was segmented (before that a tenant's share is bounded by what the segmenter has published of it) to the earlier tenant's last result.`,
     ];
     const details = { options, slots: SLOTS, aloneSeconds, behindSeconds, backlogSeconds, contention: figures, shares };
     return { rows, notes, details };
