@@ -49,7 +49,7 @@ RUN bash processors/asr/python/ensure-venv.sh
 
 # ---------------------------------------------------------------- runtime
 FROM ${NODE_IMAGE} AS runtime
-ENV LINGOSTREAM_ROOT=/app HOME=/home/lingostream NODE_ENV=production
+ENV LINGOSTREAM_ROOT=/app HOME=/home/lingostream
 WORKDIR /app
 # tini: PID 1 that forwards SIGTERM to node (which drains) and reaps the
 # decoders' and ffmpeg's exited children.

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Renders the Helm chart offline and decodes every object strictly into its
-# Kubernetes or KEDA type (main.go); prints the objects as JSON, or exits 1
+# Kubernetes or KEDA type (main.go), or parses and lints the Dockerfile with
+# BuildKit's parser (dockerfile.go); prints what it checked as JSON, or exits 1
 # with one line per problem on stderr. No cluster, helm binary or Docker needed.
 #
 #   infra/k8s/validate/validate.sh chart infra/k8s/lingostream [values.yaml...]
 #   infra/k8s/validate/validate.sh manifest <file.yaml...>
+#   infra/k8s/validate/validate.sh dockerfile Dockerfile
 #
 # The validator is built with Go into the local stack's per-user cache, once
 # per version of its source, one build at a time (flock), as stack.sh builds
 # the S3 server and infra/compose-check/check.sh its checker. The first build
-# fetches Helm, client-go and KEDA's API types from the Go module proxy and
-# compiles them (minutes on two cores); later ones reuse Go's own caches.
+# fetches Helm, client-go, KEDA's API types and BuildKit's Dockerfile parser
+# from the Go module proxy and compiles them (minutes on two cores); later
+# ones reuse Go's own caches.
 #   LINGOSTREAM_STACK_CACHE   the cache (default ~/.cache/lingostream/stack)
 #   LINGOSTREAM_GO            the go binary (default: go on PATH, or /usr/local/go/bin/go)
 set -euo pipefail
@@ -29,7 +32,7 @@ HOME_DIR="$CACHE_DIR/k8s-validate-$VERSION"
 build() {
   local go tmp started
   go="${LINGOSTREAM_GO:-$(command -v go || echo /usr/local/go/bin/go)}"
-  [[ -x "$go" ]] || die "Go not found (builds the Kubernetes validator): install Go 1.26+ or set LINGOSTREAM_GO"
+  [[ -x "$go" ]] || die "Go not found (builds the Kubernetes validator): install Go 1.26.8+ (go.mod) or set LINGOSTREAM_GO"
   printf '[k8s-validate] building with %s (minutes the first time)\n' "$(GOTOOLCHAIN=local "$go" env GOVERSION)" >&2
   started=$(date +%s)
   tmp="$HOME_DIR.tmp"
