@@ -11,7 +11,6 @@ import { withCommandContext } from "../command-context.ts";
 import { commandEnv } from "../global-options.ts";
 import { addFormatOption, type OutputOptions, outputFormat } from "../output-options.ts";
 import { PlotSeries } from "../pressure-report/plot-series.ts";
-import { renderPressurePlot } from "../pressure-report/pressure-plot.ts";
 import { PressureReport, type PressureReportEvent } from "../pressure-report/pressure-report.ts";
 import { createReportWriter, REPORT_FORMATS, type ReportFormat } from "../pressure-report/report-writer.ts";
 import { parseDuration, parseTimePoint } from "../pressure-report/time-args.ts";
@@ -155,6 +154,8 @@ export async function pressureReport(opts: PressureReportOptions, env: Env, writ
   writer.finish(result.summaries, { ignored: result.ignored, events });
   const outcome: PressureReportOutcome = { rows: result.rows, summaries: result.summaries, events };
   if (plot && opts.plot && plotFormat) {
+    // Vega, Vega-Lite and resvg load only here: ~0.5 s and ~80 MB that no other command or worker should pay.
+    const { renderPressurePlot } = await import("../pressure-report/pressure-plot.ts");
     const bytes = await renderPressurePlot({ since, until, thresholds, sources: plot.plots(), skipped: plot.skipped.size }, plotFormat);
     await writeFile(opts.plot, bytes);
     outcome.plot = { path: opts.plot, bytes: bytes.length };
