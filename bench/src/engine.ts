@@ -1,6 +1,6 @@
 // engine: the ASR engines side by side on the same speech — whisper (tiny.en,
-// the default) against PocketSphinx: word error rate on flite speech with known
-// text and on recorded speech, CPU seconds per audio second, real-time factor
+// the default, and base) against PocketSphinx: word error rate on flite speech
+// with known text and on recorded speech, CPU seconds per audio second, real-time factor
 // with one slot and with the default slots, model load, peak RSS per decoder;
 // and PocketSphinx's persistent decoder against a fresh process per segment.
 
@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { availableCores, wordErrorRate } from "@lingostream/runtime";
-import { createEngine, DECODER_MEMORY_BYTES, resolveSlots, resolveWhisperThreads, type AsrEngine } from "@lingostream/asr";
+import { createEngine, DECODER_MEMORY_BYTES, resolveSlots, resolveWhisperThreads, whisperDecoderMemoryBytes, type AsrEngine } from "@lingostream/asr";
 import { segmentMedia } from "@lingostream/segmenter";
 import { LONG_TEXT, SHORT_TEXTS, loadWavAudio } from "@lingostream/testkit";
 import { renderSpeech } from "./fixtures/media.ts";
@@ -37,16 +37,18 @@ export const ENGINE_QUICK: EngineBenchOptions = { segments: 1, shortClips: 2, lo
 /** Debian's pocketsphinx-testdata: LibriVox readings with their transcripts (BSD-2 per the package's copyright file). */
 const LIBRIVOX = "/usr/share/pocketsphinx/test/data/librivox";
 
-/** The engines compared: whisper with the bundled tiny.en (the default) and PocketSphinx with Debian's en-us model. */
+/** The engines compared: whisper with its bundled tiny.en (the default) and base, and PocketSphinx with Debian's en-us model. */
 const COMPARED = [
-  { name: "whisper", label: "whisper tiny.en" },
-  { name: "pocketsphinx", label: "PocketSphinx" },
+  { key: "tiny.en", engine: "whisper", model: "tiny.en", label: "whisper tiny.en" },
+  { key: "base", engine: "whisper", model: "base", label: "whisper base" },
+  { key: "pocketsphinx", engine: "pocketsphinx", model: undefined, label: "PocketSphinx" },
 ] as const;
-type ComparedName = (typeof COMPARED)[number]["name"];
+type Compared = (typeof COMPARED)[number];
+type ComparedKey = Compared["key"];
 
 export const engineBenchmark: Benchmark = {
   name: "engine",
-  title: "ASR engines side by side (whisper tiny.en, PocketSphinx): WER, CPU per audio second, real-time factor, model load, decoder RSS; PocketSphinx persistent vs a process per segment",
+  title: "ASR engines side by side (whisper tiny.en and base, PocketSphinx): WER, CPU per audio second, real-time factor, model load, decoder RSS; PocketSphinx persistent vs a process per segment",
   run: (ctx) => runEngineBench(ctx, ctx.quick ? ENGINE_QUICK : ENGINE_FULL),
 };
 
@@ -114,17 +116,18 @@ export async function runEngineBench(ctx: BenchContext, options: EngineBenchOpti
   const autoSlots = resolveSlots("auto");
   const cores = availableCores();
 
-  const figures = {} as Record<ComparedName, EngineFigures>;
+  const figures = {} as Record<ComparedKey, EngineFigures>;
   const loadRuns: Record<string, { reportedMs: number; wallMs: number }[]> = {};
-  for (const { name, label } of COMPARED) {
-    const loads = await timeLoads(name, options.loads);
-    loadRuns[name] = loads;
+  for (const compared of COMPARED) {
+    const { key, label } = compared;
+    const loads = await timeLoads(compared, options.loads);
+    loadRuns[key] = loads;
     const loadMs = median(loads.map((l) => l.wallMs));
     const reportedLoadMs = median(loads.map((l) => l.reportedMs));
     ctx.log(`${label}: model load ${loadMs.toFixed(0)} ms wall (decoder reports ${reportedLoadMs.toFixed(0)} ms)`);
-    const one = await decodeWithSlots(name, pieces, 1, 1);
+    const one = await decodeWithSlots(compared, pieces, 1, 1);
     ctx.log(`${label}, 1 slot: ${one.run.audioSeconds.toFixed(1)} s of audio in ${one.run.wallSeconds.toFixed(1)} s, ${one.run.cpuSeconds.toFixed(1)} CPU s, peak RSS ${(one.run.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
-    const auto = await decodeWithSlots(name, pieces, autoSlots, resolveWhisperThreads("auto", autoSlots, cores));
+    const auto = await decodeWithSlots(compared, pieces, autoSlots, resolveWhisperThreads("auto", autoSlots, cores));
     ctx.log(`${label}, ${autoSlots} slots: ${auto.run.wallSeconds.toFixed(1)} s wall, ${auto.run.cpuSeconds.toFixed(1)} CPU s`);
     const wer: EngineFigures["wer"] = {};
     for (const set of ["flite", "recorded"] as const) {
@@ -134,33 +137,40 @@ export async function runEngineBench(ctx: BenchContext, options: EngineBenchOpti
         ctx.log(`${label}: WER on ${set} speech ${scored.wer.toFixed(3)} (${scored.errors} of ${scored.refWords} words)`);
       }
     }
-    figures[name] = { loadMs, reportedLoadMs, oneSlot: one.run, autoSlots: auto.run, wer };
+    figures[key] = { loadMs, reportedLoadMs, oneSlot: one.run, autoSlots: auto.run, wer };
   }
 
   const spawnRuns = await persistentVersusSpawn(ctx, long, short, options.repeats);
 
-  const w = figures.whisper;
-  const p = figures.pocketsphinx;
-  const vs = (what: string, unit: string, pick: (f: EngineFigures) => number): Row => ({
-    what: `${what}, whisper tiny.en vs PocketSphinx`,
-    baseline: { label: "PocketSphinx", value: pick(p), unit },
-    subject: { label: "whisper", value: pick(w), unit },
-    ratio: ratio(pick(w), pick(p)),
-  });
+  // Each metric twice: tiny.en (the default) against PocketSphinx, and base against tiny.en.
+  const pairs = [
+    ["tiny.en", "pocketsphinx"],
+    ["base", "tiny.en"],
+  ] as const;
+  const labelOf = (key: ComparedKey): string => COMPARED.find((c) => c.key === key)!.label;
+  const vs = (what: string, unit: string, pick: (f: EngineFigures) => number): Row[] =>
+    pairs.map(([subject, baseline]) => ({
+      what: `${what}, ${labelOf(subject)} vs ${labelOf(baseline)}`,
+      baseline: { label: labelOf(baseline), value: pick(figures[baseline]), unit },
+      subject: { label: labelOf(subject), value: pick(figures[subject]), unit },
+      ratio: ratio(pick(figures[subject]), pick(figures[baseline])),
+    }));
   const rows: Row[] = [];
   for (const [set, what] of [
     ["flite", `word error rate, flite speech (${options.shortClips} short texts${options.longText ? " and the long one cut into 30 s segments" : ""})`],
     ["recorded", `word error rate, recorded speech (${recorded.length} LibriVox clips)`],
   ] as const) {
-    const ws = w.wer[set];
-    const ps = p.wer[set];
-    if (!ws || !ps) continue;
-    rows.push({
-      what: `${what}, ${ws.refWords} words, whisper tiny.en vs PocketSphinx`,
-      baseline: { label: "PocketSphinx", value: ps.wer, unit: "ratio" },
-      subject: { label: "whisper", value: ws.wer, unit: "ratio" },
-      delta: ws.wer - ps.wer,
-    });
+    for (const [subject, baseline] of pairs) {
+      const ws = figures[subject].wer[set];
+      const bs = figures[baseline].wer[set];
+      if (!ws || !bs) continue;
+      rows.push({
+        what: `${what}, ${ws.refWords} words, ${labelOf(subject)} vs ${labelOf(baseline)}`,
+        baseline: { label: labelOf(baseline), value: bs.wer, unit: "ratio" },
+        subject: { label: labelOf(subject), value: ws.wer, unit: "ratio" },
+        delta: ws.wer - bs.wer,
+      });
+    }
   }
   if (recorded.length === 0) {
     rows.push({
@@ -169,25 +179,22 @@ export async function runEngineBench(ctx: BenchContext, options: EngineBenchOpti
     });
   }
   rows.push(
-    vs("decoder CPU seconds per audio second (one slot, one thread)", "s/s", (f) => f.oneSlot.cpuSeconds / f.oneSlot.audioSeconds),
-    vs("wall real-time factor, one slot (one decoder, one thread)", "x", (f) => f.oneSlot.wallSeconds / f.oneSlot.audioSeconds),
-    vs(`wall real-time factor, ${autoSlots} slots (the default on ${cores} cores; wall time over all the audio)`, "x", (f) => f.autoSlots.wallSeconds / f.autoSlots.audioSeconds),
-    vs("model load, median wall time of a decoder start", "ms", (f) => f.loadMs),
-    vs("peak RSS per decoder (VmHWM, largest decoder of both runs)", "B", (f) => Math.max(f.oneSlot.peakRssBytes, f.autoSlots.peakRssBytes)),
+    ...vs("decoder CPU seconds per audio second (one slot, one thread)", "s/s", (f) => f.oneSlot.cpuSeconds / f.oneSlot.audioSeconds),
+    ...vs("wall real-time factor, one slot (one decoder, one thread)", "x", (f) => f.oneSlot.wallSeconds / f.oneSlot.audioSeconds),
+    ...vs(`wall real-time factor, ${autoSlots} slots (the default on ${cores} cores; wall time over all the audio)`, "x", (f) => f.autoSlots.wallSeconds / f.autoSlots.audioSeconds),
+    ...vs("model load, median wall time of a decoder start", "ms", (f) => f.loadMs),
+    ...vs("peak RSS per decoder (VmHWM, largest decoder of both runs)", "B", (f) => Math.max(f.oneSlot.peakRssBytes, f.autoSlots.peakRssBytes)),
   );
-  for (const { name, label } of COMPARED) {
-    const peak = Math.max(figures[name].oneSlot.peakRssBytes, figures[name].autoSlots.peakRssBytes);
+  for (const compared of COMPARED) {
+    const peak = Math.max(figures[compared.key].oneSlot.peakRssBytes, figures[compared.key].autoSlots.peakRssBytes);
+    const estimate = memoryEstimate(compared);
     rows.push({
-      what: `${label}: peak RSS per decoder vs the estimate the ASR memory check admits for a new decoder`,
-      baseline: { label: "estimate", value: DECODER_MEMORY_BYTES[name], unit: "B" },
+      what: `${compared.label}: peak RSS per decoder vs the estimate the ASR memory check admits for a new decoder`,
+      baseline: { label: "estimate", value: estimate, unit: "B" },
       subject: { label: "measured", value: peak, unit: "B" },
-      ratio: ratio(peak, DECODER_MEMORY_BYTES[name]),
+      ratio: ratio(peak, estimate),
     });
   }
-  rows.push({
-    what: "whisper base: not measured, the model is not installed (only the bundled tiny.en is; a CTranslate2 model directory in LINGOSTREAM_WHISPER_MODEL would run the same way)",
-    subject: { label: "whisper base", value: Number.NaN, unit: "x" },
-  });
   for (const [name, r] of Object.entries(spawnRuns)) {
     rows.push({
       what: `PocketSphinx real-time factor on ${name}, persistent decoder vs a process per segment`,
@@ -200,18 +207,18 @@ export async function runEngineBench(ctx: BenchContext, options: EngineBenchOpti
   const fliteSeconds = pieces.filter((x) => x.set === "flite").reduce((sum, x) => sum + x.seconds, 0);
   const recordedSeconds = pieces.filter((x) => x.set === "recorded").reduce((sum, x) => sum + x.seconds, 0);
   const notes = [
-    `Audio, the same for both engines: ${fliteSeconds.toFixed(1)} s of flite speech (voice slt) of testkit's texts${options.longText ? `, LONG_TEXT cut into ${longAll.length} segments by segmentMedia` : ""}; ${recorded.length > 0 ? `${recordedSeconds.toFixed(1)} s of recorded speech, ${recorded.length} LibriVox readings from ${LIBRIVOX} with the package's transcripts` : "no recorded speech (pocketsphinx-testdata not installed)"}. Word error rate pools errors over the words of a set; the long text's segments are joined before scoring.`,
+    `Audio, the same for every engine: ${fliteSeconds.toFixed(1)} s of flite speech (voice slt) of testkit's texts${options.longText ? `, LONG_TEXT cut into ${longAll.length} segments by segmentMedia` : ""}; ${recorded.length > 0 ? `${recordedSeconds.toFixed(1)} s of recorded speech, ${recorded.length} LibriVox readings from ${LIBRIVOX} with the package's transcripts` : "no recorded speech (pocketsphinx-testdata not installed)"}. Word error rate pools errors over the words of a set; the long text's segments are joined before scoring.`,
     `Each engine decodes every piece once with one slot (one started decoder; whisper with one CTranslate2 thread, i.e. the engine alone on one core) and once with ${autoSlots} slots (${autoSlots} started decoders pulling from one queue, whisper with ${resolveWhisperThreads("auto", autoSlots, cores)} thread(s) each as LINGOSTREAM_WHISPER_THREADS=auto gives). Real-time factor = wall time / audio seconds (lower is faster); CPU seconds = user + system time of the decoder processes from /proc/<pid>/stat over the decoding. Decoders are started (model loaded) before timing; their load is timed separately on ${options.loads} fresh decoders (spawn + imports + model).`,
-    `Peak RSS is the decoder process's VmHWM. The estimates the ASR processor's memory check admits for a decoder it has to start: whisper ${(DECODER_MEMORY_BYTES.whisper / 2 ** 20).toFixed(0)} MiB, PocketSphinx ${(DECODER_MEMORY_BYTES.pocketsphinx / 2 ** 20).toFixed(0)} MiB.`,
+    `Peak RSS is the decoder process's VmHWM. The estimates the ASR processor's memory check admits for a decoder it has to start: ${COMPARED.map((c) => `${c.label} ${(memoryEstimate(c) / 2 ** 20).toFixed(0)} MiB`).join(", ")}.`,
     `Persistent vs a process per segment (PocketSphinx only): the first ${long.length} 30 s segments of LONG_TEXT and the short clips; the persistent engine is started before timing, the per-segment engine pays spawn + model load on every call. Engines alternate clip by clip; each clip is decoded ${options.repeats} time(s) per engine and the fastest counts (other processes' load only ever slows a decode down).`,
   ];
   return { rows, notes, details: { options, autoSlots, cores, loads: loadRuns, figures, spawnRuns } };
 }
 
-async function timeLoads(name: ComparedName, count: number): Promise<{ reportedMs: number; wallMs: number }[]> {
+async function timeLoads(compared: Compared, count: number): Promise<{ reportedMs: number; wallMs: number }[]> {
   const loads: { reportedMs: number; wallMs: number }[] = [];
   for (let i = 0; i < count; i++) {
-    const engine = newDecoder(name, 1);
+    const engine = newDecoder(compared, 1);
     try {
       const t = performance.now();
       const reportedMs = await engine.start();
@@ -223,13 +230,18 @@ async function timeLoads(name: ComparedName, count: number): Promise<{ reportedM
   return loads;
 }
 
-function newDecoder(name: ComparedName, threads: number): Decoder {
-  return createEngine(name, { whisper: { threads } }) as unknown as Decoder;
+function newDecoder(compared: Compared, threads: number): Decoder {
+  return createEngine(compared.engine, { whisper: { threads, ...(compared.model ? { model: compared.model } : {}) } }) as unknown as Decoder;
+}
+
+/** What the ASR processor's memory check admits for a new decoder of this engine and model. */
+function memoryEstimate(compared: Compared): number {
+  return compared.model ? whisperDecoderMemoryBytes(compared.model) : DECODER_MEMORY_BYTES[compared.engine];
 }
 
 /** Every piece decoded by `slots` started decoders pulling from one queue. */
-async function decodeWithSlots(name: ComparedName, pieces: readonly Piece[], slots: number, threads: number): Promise<{ run: SlotRun; texts: string[] }> {
-  const decoders = Array.from({ length: slots }, () => newDecoder(name, threads));
+async function decodeWithSlots(compared: Compared, pieces: readonly Piece[], slots: number, threads: number): Promise<{ run: SlotRun; texts: string[] }> {
+  const decoders = Array.from({ length: slots }, () => newDecoder(compared, threads));
   const texts: string[] = new Array(pieces.length).fill("");
   try {
     await Promise.all(decoders.map((d) => d.start()));
@@ -292,7 +304,7 @@ async function recordedSpeech(): Promise<{ id: string; text: string; path: strin
 
 /** PocketSphinx's persistent decoder against a fresh decoder process per segment, on 30 s segments and short clips. */
 async function persistentVersusSpawn(ctx: BenchContext, long: readonly Clip[], short: readonly Clip[], repeats: number) {
-  const persistent = newDecoder("pocketsphinx", 1);
+  const persistent = newDecoder(COMPARED.find((c) => c.key === "pocketsphinx")!, 1);
   await persistent.start();
   const spawn = createEngine("pocketsphinx-spawn");
   const runs: Record<string, { persistent: number; spawn: number; audio: number }> = {};
