@@ -4,6 +4,7 @@
 import { assertValidId, PipelineError } from "@lingostream/runtime";
 import { ERROR_CLASS_SYMBOLS, type ErrorClass } from "@lingostream/schemas";
 import type { DeadLetterFilter } from "./dead-letters.ts";
+import { parseTimePoint } from "./time-args.ts";
 
 export interface FilterArgs {
   job?: string;
@@ -11,20 +12,6 @@ export interface FilterArgs {
   errorClass?: string;
   since?: string;
   until?: string;
-}
-
-const UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
-/** An ISO date or time ("2026-01-02", "2026-01-02T10:00:00Z") or an age before now ("2h", "30m", "1.5d"). */
-export function parseTimeArg(text: string, now: number, what = "time"): number {
-  const relative = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/.exec(text.trim());
-  if (relative) return now - Number(relative[1]) * (UNITS_MS[relative[2] as string] as number);
-  // Only ISO-like dates: Date.parse also accepts many local formats we would then misread.
-  const time = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text.trim()) ? Date.parse(text.trim()) : Number.NaN;
-  if (!Number.isFinite(time)) {
-    throw new PipelineError("config-invalid", `invalid ${what} ${JSON.stringify(text)}: use an ISO date such as 2026-01-02T10:00:00Z or an age such as 30m, 2h, 7d`);
-  }
-  return time;
 }
 
 /** "20", "20/s" or "0.5/s": segments per second. */
@@ -53,8 +40,8 @@ export function parseFilter(args: FilterArgs, now: number): DeadLetterFilter {
   if (args.job !== undefined) filter.jobId = assertValidId("job id", args.job);
   if (args.tenant !== undefined) filter.tenant = assertValidId("tenant", args.tenant);
   if (args.errorClass !== undefined) filter.errorClass = parseErrorClass(args.errorClass);
-  if (args.since !== undefined) filter.since = parseTimeArg(args.since, now, "--since");
-  if (args.until !== undefined) filter.until = parseTimeArg(args.until, now, "--until");
+  if (args.since !== undefined) filter.since = parseTimePoint(args.since, now, "--since");
+  if (args.until !== undefined) filter.until = parseTimePoint(args.until, now, "--until");
   if (filter.since !== undefined && filter.until !== undefined && filter.since > filter.until) {
     throw new PipelineError("config-invalid", "--since is after --until: nothing can match");
   }

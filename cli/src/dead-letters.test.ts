@@ -1,7 +1,8 @@
-import { describe, expect, it } from "vitest";
 import type { AudioSegment, SegmentFailed } from "@lingostream/schemas";
-import { parseFilter, parseRate, parseTimeArg } from "./dead-letter-args.ts";
+import { describe, expect, it } from "vitest";
+import { parseFilter, parseRate } from "./dead-letter-args.ts";
 import { FailedReport, ReplaySelection, replaySegment } from "./dead-letters.ts";
+import { parseTimePoint } from "./time-args.ts";
 
 function segment(jobId: string, index: number, overrides: Partial<AudioSegment> = {}): AudioSegment {
   return {
@@ -131,13 +132,13 @@ describe("failed report", () => {
 describe("replay arguments", () => {
   const now = Date.parse("2026-03-01T12:00:00Z");
   it("reads relative ages and ISO dates", () => {
-    expect(parseTimeArg("2h", now)).toBe(now - 2 * 3_600_000);
-    expect(parseTimeArg("30m", now)).toBe(now - 30 * 60_000);
-    expect(parseTimeArg("1.5d", now)).toBe(now - 1.5 * 86_400_000);
-    expect(parseTimeArg("2026-01-02T10:00:00Z", now)).toBe(Date.parse("2026-01-02T10:00:00Z"));
-    expect(parseTimeArg("2026-01-02", now)).toBe(Date.parse("2026-01-02"));
-    expect(() => parseTimeArg("yesterday", now)).toThrow(/ISO date/);
-    expect(() => parseTimeArg("01/02/2026", now)).toThrow(/ISO date/);
+    expect(parseTimePoint("2h", now)).toBe(now - 2 * 3_600_000);
+    expect(parseTimePoint("30m", now)).toBe(now - 30 * 60_000);
+    expect(parseTimePoint("1.5d", now)).toBe(now - 1.5 * 86_400_000);
+    expect(parseTimePoint("2026-01-02T10:00:00Z", now)).toBe(Date.parse("2026-01-02T10:00:00Z"));
+    expect(parseTimePoint("2026-01-02", now)).toBe(Date.parse("2026-01-02"));
+    expect(() => parseTimePoint("yesterday", now)).toThrow(/ISO date/);
+    expect(() => parseTimePoint("01/02/2026", now)).toThrow(/ISO date/);
   });
 
   it("reads rates as N or N/s", () => {

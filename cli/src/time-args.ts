@@ -1,6 +1,7 @@
-// Durations and points in time as users type them on the command line:
-// "90s", "1m", "1.5h", "2d" for durations; the same meaning "that long ago",
-// an ISO 8601 date-time, or "now" for points in time.
+// Durations and points in time as users type them on the command line, the
+// one parser every command's --since/--until/--window uses: "90s", "1m",
+// "1.5h", "2d" for durations; the same meaning "that long ago", an ISO 8601
+// date or date-time, or "now" for points in time.
 
 import { PipelineError } from "@lingostream/runtime";
 
@@ -20,12 +21,13 @@ export function parseTimePoint(text: string, now: number, what = "time"): number
   const trimmed = text.trim();
   if (trimmed === "now") return now;
   if (/^\d+(?:\.\d+)?\s*(ms|s|m|h|d|w)$/.test(trimmed)) return now - parseDuration(trimmed, what);
-  // Date.parse alone would take "5" as the year 2005.
-  if (/^\d{4}-\d{2}-\d{2}/.test(trimmed)) {
+  // Only ISO-like dates: Date.parse alone takes "5" as the year 2005 and reads
+  // local formats such as 01/02/2026 one way or the other.
+  if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(trimmed)) {
     const ms = Date.parse(trimmed);
     if (Number.isFinite(ms)) return ms;
   }
-  throw new PipelineError("config-invalid", `${what} ${JSON.stringify(text)} is neither "now", a duration ago (24h) nor an ISO date-time`);
+  throw new PipelineError("config-invalid", `${what} ${JSON.stringify(text)} is neither "now", a duration ago (30m, 24h, 7d) nor an ISO date such as 2026-01-02T10:00:00Z`);
 }
 
 /** "1h 02m", "45s", "2d 03h": durations for tables. */

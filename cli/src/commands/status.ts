@@ -8,7 +8,7 @@ import type { Command } from "commander";
 import { withCommandContext } from "../command-context.ts";
 import { CLI_VERSION, commandEnv } from "../global-options.ts";
 import { addJsonOption, jsonText } from "../output-options.ts";
-import { parseTimePoint } from "../pressure-report/time-args.ts";
+import { parseTimePoint } from "../time-args.ts";
 import { readStatus } from "../status/read-status.ts";
 import { formatStatus } from "../status/status-format.ts";
 import type { StatusReport } from "../status/status-model.ts";

@@ -4,7 +4,7 @@
 
 import Table from "cli-table3";
 import { type FlaggedForecast, LEAD_TOLERANCE_FACTOR } from "./forecast-score.ts";
-import { formatDuration } from "./time-args.ts";
+import { formatDuration } from "../time-args.ts";
 import type { WindowRow } from "./window-stats.ts";
 
 export type ReportFormat = "table" | "json" | "csv";

@@ -2,7 +2,7 @@
 // processors and memory sources, then job and dead-letter counts.
 
 import Table from "cli-table3";
-import { formatDuration } from "../pressure-report/time-args.ts";
+import { formatDuration } from "../time-args.ts";
 import type { StatusReport } from "./status-model.ts";
 
 // No rule between body rows: a status fits more on a screen.
