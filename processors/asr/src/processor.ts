@@ -117,7 +117,8 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
   const peek = async (message: KafkaMessage): Promise<Claim> => {
     try {
       const segment = (await ctx.serde.decodeAs("segments", message.value ?? Buffer.alloc(0))).value;
-      return { tenant: segment.tenant, priority: segment.priority ?? "normal", cost: segment.endSeconds - segment.startSeconds };
+      // A silent segment costs no engine time, so it takes next to nothing of its tenant's share.
+      return { tenant: segment.tenant, priority: segment.priority ?? "normal", cost: segment.silent ? 0 : segment.endSeconds - segment.startSeconds };
     } catch {
       return { tenant: "", priority: "normal", cost: 0 };
     }
