@@ -37,7 +37,7 @@ ensure_node() {
 }
 
 # Debian packages by purpose: a developer's machine and CI get them all; the
-# Dockerfile installs only what each stage needs (`bootstrap.sh apt runtime`).
+# image installs only what each stage needs (infra/image/install.sh).
 # runtime: what the workers run (decoders, models, ffmpeg, the whisper venv's python).
 APT_RUNTIME=(ffmpeg pocketsphinx pocketsphinx-en-us python3 python3-venv fonts-dejavu-core)
 # build: compiling the PocketSphinx decoder (processors/asr/native).
@@ -91,21 +91,3 @@ bootstrap_all() {
   # The default engine (whisper) needs it, but it retries on first use: not fatal here.
   ensure_whisper_venv || log "the whisper engine's venv could not be built (see above); the whisper engine will try again on first use"
 }
-
-# Run rather than sourced (the Dockerfile): `bash scripts/bootstrap.sh apt
-# <runtime|build|dev|package>...` installs those groups and packages.
-if [ "${BASH_SOURCE[0]}" = "$0" ]; then
-  set -euo pipefail
-  [ "${1:-}" = apt ] || { log "usage: bootstrap.sh apt <runtime|build|dev|package>..."; exit 2; }
-  shift
-  wanted=()
-  for group in "$@"; do
-    case "$group" in
-      runtime) wanted+=("${APT_RUNTIME[@]}") ;;
-      build) wanted+=("${APT_BUILD[@]}") ;;
-      dev) wanted+=("${APT_DEV[@]}") ;;
-      *) wanted+=("$group") ;;
-    esac
-  done
-  ensure_apt_packages "${wanted[@]}"
-fi
