@@ -4,8 +4,8 @@
 # container engine). Two stages, as in the Dockerfile:
 #
 #   install.sh build [prefix]    in the checkout, on Debian bookworm with npm:
-#       Debian build packages, the packed CLI (infra/image/pack.ts) installed
-#       without dev dependencies into prefix/app, Node 24 from the npm
+#       Debian build packages, the packed CLI (infra/image/pack.ts, which
+#       bundles its production dependencies) installed into prefix/app, Node 24 from the npm
 #       registry into prefix/node, the PocketSphinx decoder compiled inside
 #       the install, and these scripts into prefix/image.
 #   install.sh whisper-venv [prefix]   optional, as the runtime user: the
@@ -44,7 +44,8 @@ build_stage() {
   tarball="$(node "$LINGOSTREAM_ROOT/infra/image/pack.ts" "$prefix/image")"
   say "installing $(basename "$tarball") into $prefix/app"
   printf '{ "name": "lingostream-image", "private": true }\n' >"$prefix/app/package.json"
-  (cd "$prefix/app" && npm install --omit=dev --no-audit --no-fund --loglevel=error "$tarball" >&2)
+  # Offline: the tarball bundles every production dependency.
+  (cd "$prefix/app" && npm install --offline --no-audit --no-fund --loglevel=error "$tarball" >&2)
   rm -f "$tarball"
   say "installing Node $NODE_WANTED into $prefix/node"
   install_node "$prefix/node"

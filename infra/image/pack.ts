@@ -1,7 +1,9 @@
 // Packs the `lingostream` command as one npm tarball that installs anywhere
-// Node 24 runs: the CLI with every workspace it uses bundled inside it
-// (compiled to dist/, with the files they read at run time), and its
-// third-party dependencies pinned to the versions of this checkout's lock.
+// Node 24 runs on this platform, with nothing to fetch: the CLI, every
+// workspace it uses (compiled to dist/, with the files they read at run time)
+// and its production dependencies, all bundled inside it. The CLI's and the
+// workspaces' own dependencies are pinned to the versions of this checkout's
+// lock; theirs resolve within their ranges when packing.
 //   node infra/image/pack.ts [out-dir]   (default: dist/ at the repository root)
 // Prints the tarball's path on stdout; progress goes to stderr.
 
@@ -20,7 +22,8 @@ interface Manifest {
   version: string;
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
-  bundleDependencies?: string[];
+  bundleDependencies?: boolean;
+  scripts?: Record<string, string>;
 }
 
 function readJson<T>(path: string): T {
@@ -28,7 +31,8 @@ function readJson<T>(path: string): T {
 }
 
 function run(cmd: string, args: string[], cwd: string): string {
-  return execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  // npm pack --json lists every file: a bundled install is several MB of it.
+  return execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 256 * 1024 * 1024 });
 }
 
 /** Folder of each workspace by package name, in the root package.json's order (dependencies first). */
@@ -76,35 +80,45 @@ try {
     tarballs.set(name, join(work, packed.filename));
   }
 
-  // The CLI's package with the other workspaces unpacked into its node_modules,
-  // where npm pack takes bundleDependencies from.
+  // The CLI's package with its production dependencies installed into its
+  // node_modules, the other workspaces unpacked beside them, and all of them
+  // bundled. (A tarball that left some to npm would lose them in a global
+  // install: npm unpacks the bundle over the folder it has put them in.)
   const staging = join(work, "package");
   mkdirSync(staging);
   run("tar", ["-xzf", tarballs.get(CLI) ?? "", "-C", staging, "--strip-components=1"], ROOT);
-  const dependencies: Record<string, string> = {};
-  const bundled = names.filter((name) => name !== CLI);
+  const thirdParty: Record<string, string> = {};
   for (const name of names) {
     const dir = dirs.get(name) ?? "";
-    if (name !== CLI) {
-      const into = join(staging, "node_modules", name);
-      mkdirSync(into, { recursive: true });
-      run("tar", ["-xzf", tarballs.get(name) ?? "", "-C", into, "--strip-components=1"], ROOT);
-    }
     for (const dep of Object.keys(readJson<Manifest>(join(dir, "package.json")).dependencies ?? {})) {
-      if (!dep.startsWith(SCOPE)) dependencies[dep] ??= installedVersion(dep, dir);
+      if (!dep.startsWith(SCOPE)) thirdParty[dep] ??= installedVersion(dep, dir);
     }
   }
-  for (const name of bundled) dependencies[name] = readJson<Manifest>(join(dirs.get(name) ?? "", "package.json")).version;
   const manifest = readJson<Manifest>(join(staging, "package.json"));
-  manifest.dependencies = Object.fromEntries(Object.entries(dependencies).sort(([a], [b]) => a.localeCompare(b)));
-  manifest.bundleDependencies = bundled;
   delete manifest.devDependencies;
-  writeFileSync(join(staging, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  delete manifest.scripts;
+  const writeManifest = (dependencies: Record<string, string>) => {
+    manifest.dependencies = Object.fromEntries(Object.entries(dependencies).sort(([a], [b]) => a.localeCompare(b)));
+    writeFileSync(join(staging, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  };
+  // The workspaces are not in the registry: npm installs the rest, then they join.
+  writeManifest(thirdParty);
+  process.stderr.write(`[pack] installing ${Object.keys(thirdParty).length} production dependencies to bundle\n`);
+  run("npm", ["install", "--omit=dev", "--ignore-scripts", "--no-package-lock", "--no-audit", "--no-fund", "--loglevel=error"], staging);
+  const workspaces: Record<string, string> = {};
+  for (const name of names.filter((n) => n !== CLI)) {
+    const into = join(staging, "node_modules", name);
+    mkdirSync(into, { recursive: true });
+    run("tar", ["-xzf", tarballs.get(name) ?? "", "-C", into, "--strip-components=1"], ROOT);
+    workspaces[name] = readJson<Manifest>(join(into, "package.json")).version;
+  }
+  manifest.bundleDependencies = true;
+  writeManifest({ ...thirdParty, ...workspaces });
 
   mkdirSync(outDir, { recursive: true });
   const [tarball] = JSON.parse(run("npm", ["pack", "--json", "--silent", "--pack-destination", outDir], staging)) as { filename: string; size: number }[];
   if (!tarball) throw new Error("npm pack printed nothing for the bundled CLI");
-  process.stderr.write(`[pack] ${tarball.filename}: ${(tarball.size / 1e6).toFixed(1)} MB, bundling ${bundled.join(", ")}\n`);
+  process.stderr.write(`[pack] ${tarball.filename}: ${(tarball.size / 1e6).toFixed(1)} MB\n`);
   process.stdout.write(`${join(outDir, tarball.filename)}\n`);
 } finally {
   rmSync(work, { recursive: true, force: true });
