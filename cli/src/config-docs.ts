@@ -1,11 +1,11 @@
 // The README's configuration table, generated from the config specs so the
 // docs cannot drift from the code (a test compares them).
 
-import { configTable, connectionSpec, memorySpec, topicPartitionsSpec, type ConfigSpec } from "@lingostream/runtime";
 import { asrSpec } from "@lingostream/asr";
+import { pressureMonitorSpec } from "@lingostream/pressure-monitor";
+import { type ConfigSpec, configTable, connectionSpec, memorySpec, topicPartitionsSpec } from "@lingostream/runtime";
 import { segmenterSpec } from "@lingostream/segmenter";
 import { sinkSpec } from "@lingostream/sink-s3";
-import { pressureMonitorSpec } from "@lingostream/pressure-monitor";
 
 export const CONFIG_SECTIONS: [string, ConfigSpec][] = [
   ["Connections (every service)", connectionSpec],

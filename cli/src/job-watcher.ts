@@ -3,9 +3,9 @@
 // JobFailed. Reads from the offsets recorded before submission, so it sees
 // every event of these jobs and none of the topics' older history.
 
-import type { Admin, Consumer } from "kafkajs";
 import { fetchTopicOffsetsRetrying, type ServiceContext } from "@lingostream/runtime";
-import { readJobEvent, type JobCompleted, type SegmentFailed, type SegmentTranscribed } from "@lingostream/schemas";
+import { type JobCompleted, readJobEvent, type SegmentFailed, type SegmentTranscribed } from "@lingostream/schemas";
+import type { Admin, Consumer } from "kafkajs";
 
 export interface WatchedJob {
   jobId: string;

@@ -16,9 +16,9 @@ import {
 } from "@lingostream/runtime";
 import { topicNames } from "@lingostream/schemas";
 import { createSinkMetrics } from "@lingostream/sink-s3";
+import { startClusterMetrics } from "@lingostream/worker-host";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { startClusterMetrics } from "./cluster-metrics.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const read = (path: string) => readFileSync(join(ROOT, path), "utf8");

@@ -3,9 +3,9 @@
 // routed through the logger, and out of redactConfig's printable copy.
 
 import { PassThrough } from "node:stream";
-import { describe, expect, it } from "vitest";
+import { type ConfigSpec, createLogger, kafkaLogCreator, loadConfig, redactConfig } from "@lingostream/runtime";
 import { logLevel } from "kafkajs";
-import { createLogger, kafkaLogCreator, loadConfig, redactConfig, type ConfigSpec } from "@lingostream/runtime";
+import { describe, expect, it } from "vitest";
 import { CONFIG_SECTIONS } from "./config-docs.ts";
 
 function captureLogger() {

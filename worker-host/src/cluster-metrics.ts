@@ -4,10 +4,10 @@
 // Prometheus does not turn into a busy broker. Every process that serves
 // /metrics exports them; alert rules take the max over instances.
 
-import type { Admin } from "kafkajs";
 import { Counter, Gauge, type Registry, type ServiceContext } from "@lingostream/runtime";
-import { topicLag } from "./status/status-model.ts";
-import type { WatchedGroup } from "./status/watched-groups.ts";
+import type { Admin } from "kafkajs";
+import { topicLag } from "./topic-lag.ts";
+import type { WatchedGroup } from "./watched-groups.ts";
 
 export interface ClusterMetrics {
   /** Reads the cluster now (tests; a scrape does it by itself). */

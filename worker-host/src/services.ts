@@ -1,10 +1,10 @@
 // Starts the long-lived services a process runs, from one environment.
 
-import { ConfigError, loadConfig, type Env, type RunningService, type ServiceContext } from "@lingostream/runtime";
-import { asrSpec, resolveSlots, startAsrProcessor, type AsrProcessorOptions, type EngineFactory } from "@lingostream/asr";
+import { type AsrProcessorOptions, asrSpec, type EngineFactory, resolveSlots, startAsrProcessor } from "@lingostream/asr";
+import { loadPressureMonitorConfig, startPressureMonitor } from "@lingostream/pressure-monitor";
+import { ConfigError, type Env, loadConfig, type RunningService, type ServiceContext } from "@lingostream/runtime";
 import { segmenterSpec, startSegmenter } from "@lingostream/segmenter";
 import { loadSinkConfig, resultQuotaBytes, startS3Sink } from "@lingostream/sink-s3";
-import { loadPressureMonitorConfig, startPressureMonitor } from "@lingostream/pressure-monitor";
 import { startWorkerMemory, type WorkerMemory } from "./worker-memory.ts";
 
 export const ROLES = ["monitor", "sink", "asr", "segmenter"] as const;

@@ -2,7 +2,7 @@
 // the topics each subscribes: what lag is measured against.
 
 import type { Env, ServiceContext } from "@lingostream/runtime";
-import { loadServiceConfigs } from "../services.ts";
+import { loadServiceConfigs } from "./services.ts";
 
 export interface WatchedGroup {
   group: string;

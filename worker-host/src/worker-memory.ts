@@ -3,22 +3,22 @@
 // segmenter (no new cuts under HIGH or CRITICAL). Also the process's one audio
 // handle registry, whose leak counter is a metric.
 
+import type { Backpressure } from "@lingostream/asr";
 import {
+  computeUsage,
+  type GovernorOptions,
+  governorBackpressure,
   HandleRegistry,
+  type MemoryConfig,
   MemorySampler,
   PressureGovernor,
-  computeUsage,
-  governorBackpressure,
   registerMemoryMetrics,
+  type ServiceContext,
   startLocalSampling,
   startPressureSubscriber,
   thresholdsOf,
   usageOptionsOf,
-  type GovernorOptions,
-  type MemoryConfig,
-  type ServiceContext,
 } from "@lingostream/runtime";
-import type { Backpressure } from "@lingostream/asr";
 
 export interface WorkerMemory {
   governor: PressureGovernor;

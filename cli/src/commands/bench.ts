@@ -3,8 +3,8 @@
 // writes bench/results/<name>.json and SUMMARY.md.
 
 import { PipelineError } from "@lingostream/runtime";
+import { ROLES, startServices, stopServices } from "@lingostream/worker-host";
 import type { Command } from "commander";
-import { ROLES, startServices, stopServices } from "../services.ts";
 import { ensureLocalStack } from "./stack.ts";
 import { transcribe } from "./transcribe.ts";
 

@@ -13,8 +13,8 @@ import { addFormatOption, type OutputOptions, outputFormat } from "../output-opt
 import { PlotSeries } from "../pressure-report/plot-series.ts";
 import { PressureReport, type PressureReportEvent } from "../pressure-report/pressure-report.ts";
 import { createReportWriter, REPORT_FORMATS, type ReportFormat } from "../pressure-report/report-writer.ts";
-import { parseDuration, parseTimePoint } from "../time-args.ts";
 import type { WindowRow } from "../pressure-report/window-stats.ts";
+import { parseDuration, parseTimePoint } from "../time-args.ts";
 import { scanTopics } from "../topic-scan/topic-scan.ts";
 import { addExamples, checkArgs } from "../usage.ts";
 

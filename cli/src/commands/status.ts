@@ -4,15 +4,15 @@
 
 import { connectionSpec, type Env, loadConfig } from "@lingostream/runtime";
 import { topicNames } from "@lingostream/schemas";
+import { type WatchedGroup, watchedGroups } from "@lingostream/worker-host";
 import type { Command } from "commander";
 import { withCommandContext } from "../command-context.ts";
 import { CLI_VERSION, commandEnv } from "../global-options.ts";
 import { addJsonOption, jsonText } from "../output-options.ts";
-import { parseTimePoint } from "../time-args.ts";
 import { readStatus } from "../status/read-status.ts";
 import { formatStatus } from "../status/status-format.ts";
 import type { StatusReport } from "../status/status-model.ts";
-import { type WatchedGroup, watchedGroups } from "../status/watched-groups.ts";
+import { parseTimePoint } from "../time-args.ts";
 import { addExamples, checkArgs } from "../usage.ts";
 
 export interface StatusOptions {

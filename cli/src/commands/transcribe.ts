@@ -30,6 +30,7 @@ import {
   slugify,
 } from "@lingostream/runtime";
 import { type JobCompleted, PRIORITY_SYMBOLS, type Priority } from "@lingostream/schemas";
+import { ROLES, startServices, stopServices } from "@lingostream/worker-host";
 import type { Command } from "commander";
 import type { Producer } from "kafkajs";
 import { commandLogger } from "../command-context.ts";
@@ -39,7 +40,6 @@ import { expandInputs, type MediaInputRef, outputNames } from "../inputs.ts";
 import { isEnded, JobWatcher, type WatchedJob } from "../job-watcher.ts";
 import { addJsonOption } from "../output-options.ts";
 import { createProgress, type Progress } from "../progress.ts";
-import { ROLES, startServices, stopServices } from "../services.ts";
 import { scanEvents } from "../topic-scan/topic-scan.ts";
 import { JobHistory } from "../transcribe/job-history.ts";
 import { contentDigest, jobIdFor } from "../transcribe/job-identity.ts";

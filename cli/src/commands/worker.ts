@@ -1,25 +1,11 @@
-// `lingostream worker <role...>`: long-lived services against any cluster.
-// SIGTERM/Ctrl-C drains: in-flight segments finish or stay uncommitted,
-// offsets commit, clients disconnect, child processes end.
+// `lingostream worker <role...>`: long-lived services against any cluster,
+// hosted by worker-host's runWorkers (SIGTERM/Ctrl-C drains them).
 
-import {
-  assertBrokersReachable,
-  connectionSpec,
-  createLogger,
-  createMetricsRegistry,
-  createServiceContext,
-  type Env,
-  loadConfig,
-  PipelineError,
-  Shutdown,
-  serveMetrics,
-} from "@lingostream/runtime";
+import { connectionSpec, type Env, loadConfig, PipelineError } from "@lingostream/runtime";
+import { loadServiceConfigs, ROLES, type Role, runWorkers } from "@lingostream/worker-host";
 import type { Command } from "commander";
-import { startClusterMetrics } from "../cluster-metrics.ts";
 import { EXIT } from "../exit-codes.ts";
 import { commandEnv } from "../global-options.ts";
-import { loadServiceConfigs, ROLES, type Role, startServices, stopServices } from "../services.ts";
-import { watchedGroups } from "../status/watched-groups.ts";
 import { addExamples, checkArgs } from "../usage.ts";
 
 export function registerWorkerCommand(program: Command): void {
@@ -32,7 +18,9 @@ export function registerWorkerCommand(program: Command): void {
   cmd.action(async (roles: string[], opts: { metricsPort: string }, command: Command) => {
     const env = commandEnv(command);
     const args = checkArgs(command, () => workerArgs(roles, opts, env));
-    await runWorkers(args.roles, args.metricsPort, env);
+    const ended = await runWorkers(args.roles, args.metricsPort, env);
+    // A failure exit when a service ended by itself, so a supervisor restarts the process.
+    if (ended.by === "service") process.exitCode = EXIT.failed;
   });
 }
 
@@ -50,42 +38,3 @@ function workerArgs(roles: string[], opts: { metricsPort: string }, env: Env): {
   return { roles: wanted as Role[], metricsPort };
 }
 
-async function runWorkers(roles: Role[], metricsPort: number, env: Env): Promise<void> {
-  const config = loadConfig(connectionSpec, env);
-  const logger = createLogger({ level: config.logLevel });
-  const metrics = createMetricsRegistry({ role: roles.join("+") });
-  const ctx = createServiceContext(config, logger, { metrics, role: roles.join("-") });
-  const shutdown = new Shutdown(logger).listen();
-  await assertBrokersReachable(config, logger);
-  await ctx.store.ensureBucket();
-  const services = await startServices(ctx, roles, env);
-  let ready = true;
-  shutdown.add("services", async () => {
-    ready = false;
-    await stopServices(services);
-  });
-  shutdown.add("store", () => ctx.store.close());
-  if (metricsPort > 0) {
-    const server = await serveMetrics(metrics, metricsPort, { ready: () => ready }, "0.0.0.0");
-    shutdown.add("metrics", () => new Promise<void>((r) => server.close(() => r())));
-    const cluster = startClusterMetrics(ctx, metrics, watchedGroups(env, ctx.topics));
-    shutdown.add("cluster-metrics", () => cluster.stop());
-  }
-  logger.info({ roles, instanceId: ctx.instanceId }, "workers running");
-  try {
-    const ended = await Promise.race([
-      new Promise<undefined>((r) => shutdown.signal.addEventListener("abort", () => r(undefined))),
-      ...services.map((s) => s.done.then(() => s.name)),
-    ]);
-    // A service that ended by itself (its consumer crashed past kafkajs's own
-    // restarts) takes the process down with a failure exit, so a supervisor
-    // starts a whole one; the other services drain first.
-    if (ended !== undefined && !shutdown.signal.aborted) {
-      logger.error({ service: ended }, "service ended by itself; stopping the others");
-      process.exitCode = EXIT.failed;
-    }
-  } finally {
-    await shutdown.close();
-  }
-  logger.info("workers stopped");
-}

@@ -3,7 +3,7 @@
 // highest used ratio and the worst level seen in it. Level periods are the
 // runs of buckets at one level, so a flapping source costs no more than a calm one.
 
-import { PressureLevels, severity, type PressureLevel } from "@lingostream/runtime";
+import { type PressureLevel, PressureLevels, severity } from "@lingostream/runtime";
 
 export interface PlotPoint {
   /** Bucket middle, epoch ms. */

@@ -3,10 +3,10 @@
 // with the periods spent at MODERATE, HIGH and CRITICAL shaded. Vega-Lite
 // lays it out and Vega renders SVG without a browser; resvg turns that into PNG.
 
+import type { PressureThresholds } from "@lingostream/runtime";
 import { Resvg } from "@resvg/resvg-js";
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
-import type { PressureThresholds } from "@lingostream/runtime";
 import type { SourcePlot } from "./plot-series.ts";
 
 export interface PlotInput {

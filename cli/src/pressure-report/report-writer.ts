@@ -3,8 +3,8 @@
 // per window, then one per source for the whole period) or a plain-text table.
 
 import Table from "cli-table3";
-import { type FlaggedForecast, LEAD_TOLERANCE_FACTOR } from "./forecast-score.ts";
 import { formatDuration } from "../time-args.ts";
+import { type FlaggedForecast, LEAD_TOLERANCE_FACTOR } from "./forecast-score.ts";
 import type { WindowRow } from "./window-stats.ts";
 
 export type ReportFormat = "table" | "json" | "csv";

@@ -5,26 +5,24 @@
 
 import { lookup } from "node:dns/promises";
 import { hostname } from "node:os";
-import { AssignerProtocol, type Admin } from "kafkajs";
 import { classifyKafkaError, type ServiceContext } from "@lingostream/runtime";
 import { readJobEvent } from "@lingostream/schemas";
+import { type PartitionOffsets, topicLag, type WatchedGroup } from "@lingostream/worker-host";
+import { type Admin, AssignerProtocol } from "kafkajs";
 import { scanTopics } from "../topic-scan/topic-scan.ts";
-import { TenantTally } from "./tenant-tally.ts";
-import type { WatchedGroup } from "./watched-groups.ts";
 import {
   countJobEvent,
   emptyJobCounts,
-  isStale,
-  processorLevel,
-  sourcesOfMember,
-  topicLag,
   type GroupStatus,
+  isStale,
   type JobCounts,
-  type PartitionOffsets,
   type ProcessorStatus,
+  processorLevel,
   type SourceStatus,
   type StatusReport,
+  sourcesOfMember,
 } from "./status-model.ts";
+import { TenantTally } from "./tenant-tally.ts";
 
 export interface ReadStatusOptions {
   groups: readonly WatchedGroup[];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countJobEvent, emptyJobCounts, isLoopback, isStale, processorLevel, sourcesOfMember, topicLag, type SourceStatus } from "./status-model.ts";
+import { countJobEvent, emptyJobCounts, isLoopback, isStale, processorLevel, type SourceStatus, sourcesOfMember } from "./status-model.ts";
 
 const source = (over: Partial<SourceStatus>): SourceStatus => ({
   sourceId: "s",
@@ -13,22 +13,6 @@ const source = (over: Partial<SourceStatus>): SourceStatus => ({
 });
 
 describe("status model", () => {
-  it("computes lag from committed offsets, from the log start where nothing was committed", () => {
-    const ends = [
-      { partition: 0, low: "0", high: "10" },
-      { partition: 1, low: "5", high: "8" },
-      { partition: 2, low: "20", high: "30" },
-    ];
-    const lag = topicLag("t", ends, [
-      { partition: 0, offset: "7" },
-      { partition: 1, offset: "-1" },
-      { partition: 2, offset: "12" },
-    ]);
-    // 3 behind on p0; p1 never committed: 3 retained; p2 committed below the log start: 10.
-    expect(lag).toEqual({ topic: "t", lag: 16, partitions: 3, uncommitted: 1 });
-    expect(topicLag("t", ends, []).lag).toBe(10 + 3 + 10);
-  });
-
   it("matches a member to sources by address, resolved name, or loopback on this host", () => {
     const sources = [source({ sourceId: "a", host: "10.0.0.5" }), source({ sourceId: "b", host: "worker-b" }), source({ sourceId: "c", host: "here" })];
     const addressesOf = (h: string) => (h === "worker-b" ? ["10.0.0.6"] : h === "here" ? ["127.0.1.1"] : []);

@@ -1,25 +1,11 @@
-// The pure half of `lingostream status`: consumer lag from committed and end
-// offsets, which memory level each processor obeys, job counts. The Kafka
-// reads that feed it are in read-status.ts.
+// The pure half of `lingostream status`: which memory level each processor
+// obeys, job counts (consumer lag is worker-host's topicLag, shared with the
+// workers' lag metrics). The Kafka reads that feed it are in read-status.ts.
 
 import { isIP } from "node:net";
-import { severity, worstLevel, type PressureLevel } from "@lingostream/runtime";
+import { type PressureLevel, severity, worstLevel } from "@lingostream/runtime";
+import type { TopicLag } from "@lingostream/worker-host";
 import type { TenantStatus } from "./tenant-tally.ts";
-
-export interface PartitionOffsets {
-  partition: number;
-  low: string;
-  high: string;
-}
-
-export interface TopicLag {
-  topic: string;
-  /** Messages not yet consumed by the group, summed over partitions. */
-  lag: number;
-  partitions: number;
-  /** Partitions the group never committed; counted from their earliest offset (the groups start from the beginning). */
-  uncommitted: number;
-}
 
 export interface SourceStatus {
   sourceId: string;
@@ -81,24 +67,6 @@ export interface StatusReport {
   tenantJobsUntracked: number;
 }
 
-export function topicLag(topic: string, ends: readonly PartitionOffsets[], committed: readonly { partition: number; offset: string }[]): TopicLag {
-  let lag = 0;
-  let uncommitted = 0;
-  for (const end of ends) {
-    const high = BigInt(end.high);
-    const at = committed.find((c) => c.partition === end.partition)?.offset;
-    let from: bigint;
-    if (at === undefined || BigInt(at) < 0n) {
-      uncommitted++;
-      from = BigInt(end.low);
-    } else {
-      // A commit below the log start (retention removed the rest) lags from the start.
-      from = BigInt(at) < BigInt(end.low) ? BigInt(end.low) : BigInt(at);
-    }
-    if (high > from) lag += Number(high - from);
-  }
-  return { topic, lag, partitions: ends.length, uncommitted };
-}
 
 export function isStale(eventTime: number, intervalMs: number, now: number): boolean {
   return now - eventTime > 3 * Math.max(intervalMs, 1000);

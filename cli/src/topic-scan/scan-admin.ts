@@ -4,8 +4,8 @@
 // keep the scan going), the log starts retention may move meanwhile, and the
 // removal of the scan's own consumer group at the end.
 
-import type { Admin, Kafka } from "kafkajs";
 import { classifyKafkaError, fetchTopicOffsetsRetrying, type Logger } from "@lingostream/runtime";
+import type { Admin, Kafka } from "kafkajs";
 
 export interface PartitionBounds {
   topic: string;

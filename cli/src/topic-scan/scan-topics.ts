@@ -6,8 +6,8 @@
 // kafkajs has no manual assignment, so the scan uses a consumer group of its
 // own, commits nothing and deletes the group when done.
 
-import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
 import { classifyKafkaError, type Logger, PipelineError } from "@lingostream/runtime";
+import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
 import { ArrivalOrder, type ScanOrdering } from "./arrival-order.ts";
 import { deleteScanGroup, logStartOffsets, type PartitionBounds, partitionBounds } from "./scan-admin.ts";
 import { partitionKey, ScanProgress } from "./scan-progress.ts";

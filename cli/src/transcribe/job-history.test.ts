@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import { jobEventValue } from "@lingostream/schemas";
+import { describe, expect, it } from "vitest";
 import { JobHistory } from "./job-history.ts";
 
 const base = { tenant: "t", producerId: "p", eventTime: 1 };

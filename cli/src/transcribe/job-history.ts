@@ -2,7 +2,7 @@
 // (a job's state is its last lifecycle event). Only the run's own job ids are
 // kept, so memory follows the run, not the topic's history.
 
-import { readJobEvent, type JobCompleted, type JobFailed } from "@lingostream/schemas";
+import { type JobCompleted, type JobFailed, readJobEvent } from "@lingostream/schemas";
 
 export type PriorState =
   /** Never requested (or its events have expired): submit it. */

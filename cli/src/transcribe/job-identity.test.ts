@@ -1,8 +1,8 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
 import { assertValidId, type ObjectStore } from "@lingostream/runtime";
+import { describe, expect, it } from "vitest";
 import { contentDigest, jobIdFor } from "./job-identity.ts";
 
 const request = { tenant: "acme", engine: "pocketsphinx", language: "en" };

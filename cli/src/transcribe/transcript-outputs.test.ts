@@ -2,8 +2,8 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
+import { type ObjectStore, PipelineError } from "@lingostream/runtime";
 import { describe, expect, it } from "vitest";
-import { PipelineError, type ObjectStore } from "@lingostream/runtime";
 import { writeOutputs } from "./transcript-outputs.ts";
 
 const keys = { json: "t.json", srt: "t.srt", vtt: "t.vtt" };

@@ -6,7 +6,7 @@ import { createWriteStream } from "node:fs";
 import { rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { isPipelineError, retry, type ObjectStore, type RetryPolicy } from "@lingostream/runtime";
+import { isPipelineError, type ObjectStore, type RetryPolicy, retry } from "@lingostream/runtime";
 
 export const OUTPUT_EXTENSIONS = ["json", "srt", "vtt"] as const;
 

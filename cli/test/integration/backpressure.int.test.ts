@@ -14,9 +14,9 @@ import { type AsrEngine, createEngine } from "@lingostream/asr";
 import type { RunningService, ServiceContext } from "@lingostream/runtime";
 import { type AudioSegment, jobEventValue, type MemoryPressure } from "@lingostream/schemas";
 import { createStackContext, LONG_TEXT, SHORT_TEXTS, type StackContext, synthesizeSpeech, waitFor } from "@lingostream/testkit";
+import { ROLES, startServices, stopServices } from "@lingostream/worker-host";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobWatcher } from "../../src/job-watcher.ts";
-import { ROLES, startServices, stopServices } from "../../src/services.ts";
 
 const MiB = 1024 ** 2;
 const INTERVAL_MS = 200;

@@ -12,11 +12,11 @@ import { type AsrEngine, type AudioInput, asrSpec, createEngine, EngineError, st
 import { loadConfig, type RunningService, type ServiceContext } from "@lingostream/runtime";
 import { type AudioSegment, type JobCompleted, jobEventValue, readJobEvent, type SegmentFailed, type SegmentsReplayed, type SegmentTranscribed } from "@lingostream/schemas";
 import { createStackContext, LONG_TEXT, type StackContext, synthesizeSpeech, waitFor } from "@lingostream/testkit";
+import { startServices, stopServices } from "@lingostream/worker-host";
 import type { Consumer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listFailed } from "../../src/commands/failed.ts";
 import { replay } from "../../src/commands/replay.ts";
-import { startServices, stopServices } from "../../src/services.ts";
 
 interface TranscriptJson {
   transcribedCount: number;

@@ -11,9 +11,9 @@ import { fileURLToPath } from "node:url";
 import type { RunningService } from "@lingostream/runtime";
 import { readJobEvent, type SegmentTranscribed } from "@lingostream/schemas";
 import { createStackContext, type StackContext } from "@lingostream/testkit";
+import { ROLES, startServices, stopServices } from "@lingostream/worker-host";
 import type { Consumer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROLES, startServices, stopServices } from "../../src/services.ts";
 
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 

@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { createEngine } from "@lingostream/asr";
 import { type RunningService, wordErrorRate } from "@lingostream/runtime";
 import { createStackContext, hasRecordedSpeech, LONG_TEXT, loadWavAudio, recordedSpeech, SHORT_TEXTS, type StackContext, synthesizeSpeech } from "@lingostream/testkit";
+import { ROLES, startServices, stopServices } from "@lingostream/worker-host";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { transcribe } from "../../src/commands/transcribe.ts";
-import { ROLES, startServices, stopServices } from "../../src/services.ts";
 
 interface TranscriptJson {
   text: string;

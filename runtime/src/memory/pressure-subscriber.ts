@@ -3,14 +3,14 @@
 // group of its own (kafkajs has no manual assignment), from the beginning: the
 // compacted log is the current state of every source, read at start.
 
-import type { Consumer, Kafka } from "kafkajs";
 import type { Decoded } from "@lingostream/schemas";
+import type { Consumer, Kafka } from "kafkajs";
 import { Counter, type Registry } from "prom-client";
-import type { Logger } from "../logger.ts";
 import { classifyKafkaError } from "../kafka.ts";
-import { fetchTopicOffsetsRetrying } from "../topic-admin.ts";
+import type { Logger } from "../logger.ts";
 import type { ServiceContext } from "../service-context.ts";
-import { systemClock, type Clock } from "./clock.ts";
+import { fetchTopicOffsetsRetrying } from "../topic-admin.ts";
+import { type Clock, systemClock } from "./clock.ts";
 import type { PressureGovernor } from "./governor.ts";
 
 export interface PressureSubscriberOptions {

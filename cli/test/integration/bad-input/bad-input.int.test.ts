@@ -13,9 +13,9 @@ import { join } from "node:path";
 import { encodeWav, type RunningService } from "@lingostream/runtime";
 import type { SegmentTranscribed } from "@lingostream/schemas";
 import { createStackContext, type StackContext, waitFor } from "@lingostream/testkit";
+import { ROLES, startServices, stopServices } from "@lingostream/worker-host";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { transcribe } from "../../../src/commands/transcribe.ts";
-import { ROLES, startServices, stopServices } from "../../../src/services.ts";
 import {
   audioSegment,
   EventLog,

@@ -9,11 +9,9 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type RunningService, serveMetrics } from "@lingostream/runtime";
 import { createStackContext, type StackContext } from "@lingostream/testkit";
+import { type ClusterMetrics, ROLES, startClusterMetrics, startServices, stopServices, watchedGroups } from "@lingostream/worker-host";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { type ClusterMetrics, startClusterMetrics } from "../../../src/cluster-metrics.ts";
-import { ROLES, startServices, stopServices } from "../../../src/services.ts";
-import { watchedGroups } from "../../../src/status/watched-groups.ts";
 
 const NAMED_SERIES = [
   // default metrics

@@ -6,10 +6,10 @@
 import type { RunningService } from "@lingostream/runtime";
 import { jobEventValue, type SegmentFailed } from "@lingostream/schemas";
 import { createStackContext, type StackContext, waitFor } from "@lingostream/testkit";
+import { startServices, stopServices } from "@lingostream/worker-host";
 import type { Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { status } from "../../../src/commands/status.ts";
-import { startServices, stopServices } from "../../../src/services.ts";
 import type { StatusReport } from "../../../src/status/status-model.ts";
 
 const JOBS = 3;
