@@ -80,7 +80,7 @@ ensure_npm_deps() {
 }
 
 # The whisper engine's Python: a venv of hash-pinned packages in the per-user
-# cache (about 15 s and 550 MB once per machine; a no-op afterwards).
+# cache (about 15 s and 830 MB once per machine; a no-op afterwards).
 ensure_whisper_venv() {
   if [ "${LINGOSTREAM_SKIP_WHISPER_VENV:-}" = 1 ]; then return 0; fi
   bash "$LINGOSTREAM_ROOT/processors/asr/python/ensure-venv.sh" >/dev/null
