@@ -122,4 +122,7 @@ try {
   process.stdout.write(`${join(outDir, tarball.filename)}\n`);
 } finally {
   rmSync(work, { recursive: true, force: true });
+  // A checkout runs its sources; a dist/ left behind would be run, stale, by
+  // any node started without the @lingostream/source condition.
+  for (const name of names) rmSync(join(dirs.get(name) ?? "", "dist"), { recursive: true, force: true });
 }

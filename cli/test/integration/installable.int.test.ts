@@ -92,6 +92,12 @@ describe("lingostream installed from its packed tarball", () => {
     expect(r.stderr).toContain("checkout of the lingostream repository");
   });
 
+  it("applies the topic definitions it carries", async () => {
+    const r = await run(bin, ["topics", "apply"], { cwd: app, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`${stack.prefix}asr.segments `);
+  });
+
   it("runs `worker all`, which transcribes a sample submitted with `transcribe`, building the decoder inside the install", async () => {
     worker = start(bin, ["worker", "all"], { cwd: app, env });
     const out = join(dir, "transcripts");
