@@ -29,7 +29,9 @@ pkg-config --exists sphinxbase ||
 cflags=$(pkg-config --cflags pocketsphinx sphinxbase)
 libs=$(pkg-config --libs pocketsphinx sphinxbase)
 
-mkdir -p "$out_dir"
+# An installed package may belong to another user (a global npm install by root).
+mkdir -p "$out_dir" 2>/dev/null && [ -w "$out_dir" ] ||
+  fail "cannot write $out_dir: run $0 once as the owner of the installation"
 # Compile to a temp name and rename so a concurrent start-up never executes a
 # half-written binary.
 tmp="$out.tmp.$$"
