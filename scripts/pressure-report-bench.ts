@@ -5,7 +5,7 @@
 // process and reports its wall time and peak RSS (VmHWM), for the whole period
 // and for its first day, so the two can show that memory does not grow with it.
 //
-//   node scripts/pressure-report-bench.ts [--days 1] [--sources 3] [--window 1m] [--plot file.png] [--keep]
+//   node --conditions=@lingostream/source scripts/pressure-report-bench.ts [--days 1] [--sources 3] [--window 1m] [--plot file.png] [--keep]
 
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
