@@ -4,7 +4,6 @@
 // dead-lettered) and which are the infrastructure's (thrown, so the segment is
 // done again) is decided here.
 
-import type { KafkaMessage, Producer } from "kafkajs";
 import {
   assertValidId,
   type BufferPool,
@@ -16,6 +15,7 @@ import {
   sleep,
 } from "@lingostream/runtime";
 import type { AudioSegment, SegmentTranscribed } from "@lingostream/schemas";
+import type { KafkaMessage, Producer } from "kafkajs";
 import type { Backpressure } from "./backpressure.ts";
 import type { AsrConfig } from "./config.ts";
 import type { EnginePool, LeasedEngine } from "./engine-pool.ts";

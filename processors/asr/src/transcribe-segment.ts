@@ -5,7 +5,7 @@
 
 import { createHash, type Hash } from "node:crypto";
 import { addAbortSignal, type Readable } from "node:stream";
-import { PipelineError, parseWav, type BufferHandle, type BufferPool, type ObjectStore } from "@lingostream/runtime";
+import { type BufferHandle, type BufferPool, type ObjectStore, PipelineError, parseWav } from "@lingostream/runtime";
 import type { AudioSegment, SegmentTranscribed } from "@lingostream/schemas";
 import type { AsrEngine } from "./engines/engine.ts";
 import { sanitizeWords, shiftWords } from "./sanitize.ts";
