@@ -26,7 +26,8 @@ export function loadServiceConfigs(env: Env) {
   const sink = attempt(() => loadSinkConfig(env));
   // The monitor's settings are the memory settings plus its event key: one load serves both.
   const memory = attempt(() => loadPressureMonitorConfig(env));
-  if (problems.length > 0) throw new ConfigError(problems);
+  // A variable several services read (LINGOSTREAM_TENANTS) is reported once.
+  if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
   return { asr: asr!, segmenter: segmenter!, sink: sink!, memory: memory! };
 }
 
