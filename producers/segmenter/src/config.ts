@@ -18,6 +18,13 @@ export const segmenterSpec = {
   searchWindowSeconds: num({ env: "LINGOSTREAM_SEGMENT_WINDOW_SECONDS", doc: "look for a silence within target ± this, s", default: 5, min: 0 }),
   maxSeconds: num({ env: "LINGOSTREAM_SEGMENT_MAX_SECONDS", doc: "hard maximum segment length, s", default: 45, min: 1 }),
   silenceThresholdDb: num({ env: "LINGOSTREAM_SILENCE_THRESHOLD_DB", doc: "frames quieter than this are silence, dBFS", default: -30, max: 0 }),
+  // Far below the cut threshold: that one finds pauses, this one decides nobody speaks (see silence.ts).
+  silentSegmentDb: num({
+    env: "LINGOSTREAM_SILENT_SEGMENT_DB",
+    doc: "a segment whose every 20 ms frame is quieter than this gets an empty result without running the engine, dBFS",
+    default: -60,
+    max: 0,
+  }),
   minSilenceSeconds: num({ env: "LINGOSTREAM_SILENCE_MIN_SECONDS", doc: "shortest silence to cut in, s", default: 0.5, min: 0 }),
   inlineAudioBytes: bytes({ env: "LINGOSTREAM_INLINE_AUDIO_BYTES", doc: "segments up to this size also ride inline in the event (0 = never)", default: 0 }),
   // 48 h: a real backlog holds day-long recordings (court and council sessions,

@@ -45,7 +45,7 @@ export async function segmentJob(ctx: ServiceContext, job: JobRequested, options
   };
   const skipBelow = await publishedBefore(ctx.store, job.tenant, job.jobId, cut);
   const limits = tenantMediaLimits(config, config.tenants, job.tenant);
-  for await (const segment of segmentMedia(options.input, { cut, limits, probeTimeoutMs: config.probeTimeoutMs, signal: options.signal, shouldPause: options.shouldPause })) {
+  for await (const segment of segmentMedia(options.input, { cut, limits, silentBelowDb: config.silentSegmentDb, probeTimeoutMs: config.probeTimeoutMs, signal: options.signal, shouldPause: options.shouldPause })) {
     if (segment.index < skipBelow) {
       count++;
       end = segment.endSeconds;

@@ -8,7 +8,7 @@ import { type MediaInput, resolveInput } from "./media-input.ts";
 import { checkDecodedSeconds, checkProbedMedia, type MediaLimits } from "./media-limits.ts";
 import { type MediaInfo, probeMedia } from "./probe.ts";
 import { SegmenterError } from "./segmenter-error.ts";
-import { isSilentPcm } from "./silence.ts";
+import { isSilentPcm, meanSquareOfDb, SILENT_SEGMENT_DB } from "./silence.ts";
 
 export interface SegmentMediaOptions {
   /** Where to cut; the rate is fixed at 16 kHz here. */
@@ -22,6 +22,8 @@ export interface SegmentMediaOptions {
   shouldPause?: () => Promise<void>;
   /** Media over these is refused from the probe, before anything is decoded, and stopped while decoding past them. */
   limits?: MediaLimits;
+  /** A segment whose every frame is quieter than this (RMS, dBFS) is marked silent (default SILENT_SEGMENT_DB). */
+  silentBelowDb?: number;
   /** Receives the probe result before the first segment (e.g. to record duration). */
   onProbe?: (info: MediaInfo) => void | Promise<void>;
   ffmpegPath?: string;
@@ -37,7 +39,7 @@ export interface MediaSegment {
   endSample: number;
   /** s16le mono. */
   pcm: Buffer;
-  /** Every frame under the silence threshold: nothing for ASR to hear. */
+  /** Every frame under silentBelowDb: nothing for ASR to hear. */
   silent: boolean;
   sampleRate: 16000;
   channels: 1;
@@ -52,12 +54,13 @@ const SAMPLE_RATE = 16_000;
 export function segmentMedia(input: MediaInput, options: SegmentMediaOptions = {}): AsyncGenerator<MediaSegment, void, undefined> {
   const { signal, probeTimeoutMs, shouldPause, onProbe, limits, ffmpegPath, ffprobePath } = options;
   const cutter = new SegmentCutter({ ...options.cut, sampleRate: SAMPLE_RATE });
+  const silentMeanSquare = meanSquareOfDb(options.silentBelowDb ?? SILENT_SEGMENT_DB);
   const pcm = decodePcmStream(input, {
     sampleRate: SAMPLE_RATE,
     ...(signal === undefined ? {} : { signal }),
     ...(ffmpegPath === undefined ? {} : { ffmpegPath }),
   });
-  return run(input, cutter, pcm, { signal, probeTimeoutMs, shouldPause, onProbe, limits, ffprobePath });
+  return run(input, cutter, pcm, { signal, probeTimeoutMs, shouldPause, onProbe, limits, ffprobePath, silentMeanSquare });
 }
 
 interface RunOptions {
@@ -67,6 +70,7 @@ interface RunOptions {
   onProbe: ((info: MediaInfo) => void | Promise<void>) | undefined;
   limits: MediaLimits | undefined;
   ffprobePath: string | undefined;
+  silentMeanSquare: number;
 }
 
 async function* run(
@@ -97,7 +101,7 @@ async function* run(
       if (options.limits !== undefined) checkDecodedSeconds(decodedBytes / 2 / SAMPLE_RATE, options.limits, label);
       for (const segment of cutter.push(chunk)) {
         await ready();
-        yield toMediaSegment(segment, cutter);
+        yield toMediaSegment(segment, cutter, options.silentMeanSquare);
       }
     }
     // ffmpeg exits 0 when its input simply stops (a dropped HTTP read, a cut
@@ -106,7 +110,7 @@ async function* run(
     assertDecodedWhole(input, info, decodedBytes / 2 / SAMPLE_RATE);
     for (const segment of cutter.flush()) {
       await ready();
-      yield toMediaSegment(segment, cutter);
+      yield toMediaSegment(segment, cutter, options.silentMeanSquare);
     }
   } finally {
     // Covers every exit: probe failure (child never spawned), consumer break, throw, abort.
@@ -133,7 +137,7 @@ export function assertDecodedWhole(input: MediaInput, info: MediaInfo, decodedSe
   }
 }
 
-function toMediaSegment(segment: PcmSegment, cutter: SegmentCutter): MediaSegment {
+function toMediaSegment(segment: PcmSegment, cutter: SegmentCutter, silentMeanSquare: number): MediaSegment {
   return {
     index: segment.index,
     startSeconds: segment.startSample / SAMPLE_RATE,
@@ -141,7 +145,7 @@ function toMediaSegment(segment: PcmSegment, cutter: SegmentCutter): MediaSegmen
     startSample: segment.startSample,
     endSample: segment.endSample,
     pcm: segment.pcm,
-    silent: isSilentPcm(segment.pcm, cutter.plan),
+    silent: isSilentPcm(segment.pcm, cutter.plan.frameSamples, silentMeanSquare),
     sampleRate: SAMPLE_RATE,
     channels: 1,
   };
