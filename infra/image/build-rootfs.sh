@@ -65,11 +65,22 @@ else
   say "runtime base built in $(elapsed "$started"): $(du -h "$base" | cut -f1)"
 fi
 
+# PID 1 (tini) of each namespace in_root started below process $1 (the script,
+# or the subshell that runs the backgrounded worker).
+namespace_inits() {
+  local ns
+  for ns in $(pgrep -x unshare -P "$1"); do pgrep -P "$ns" || true; done
+}
+
 work="$(mktemp -d "${TMPDIR:-/tmp}/lingostream-rootfs-XXXXXX")"
 root="$work/root"
 runner=""
 cleanup() {
-  if [ -n "$runner" ] && kill -0 "$runner" 2>/dev/null; then kill -KILL "$runner" 2>/dev/null || true; fi
+  # A namespace's PID 1 takes every process in it along: the worker, and a
+  # command still running when the script was stopped.
+  local init
+  for init in $(namespace_inits "$$") ${runner:+$(namespace_inits "$runner")}; do kill -KILL "$init" 2>/dev/null || true; done
+  [ -z "$runner" ] || wait "$runner" 2>/dev/null || true
   if $keep; then say "root kept at $root"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -108,16 +119,6 @@ in_root() {
     exec chroot --userspec=10001:10001 "$root" /usr/bin/env -i "$@"' in-root "$root" "${env_args[@]}" "$@"
 }
 
-# The first process named $1 below process $2 (the backgrounded in_root's tini).
-descendant() {
-  local pid="$2" child name
-  while read -r child name < <(ps -o pid=,comm= --ppid "$pid" | head -n 1) && [ -n "$child" ]; do
-    [ "$name" = "$1" ] && { echo "$child"; return 0; }
-    pid="$child"
-  done
-  return 1
-}
-
 say "lingostream $(in_root /usr/bin/tini -- lingostream --version) in the root, as $(in_root /usr/bin/id -un)"
 in_root /usr/bin/tini -- lingostream topics apply >&2
 
@@ -149,8 +150,8 @@ sys.exit(0 if t["failedCount"] == 0 and t["transcribedCount"] > 0 and words else
 say "transcribed in $(elapsed "$started"): $summary"
 
 # SIGTERM to the namespace's PID 1 (tini), which forwards it to node; a drained worker exits 0.
-tini_pid="$(descendant tini "$runner")"
-[ -n "$tini_pid" ] || die "found no tini under the worker's process $runner"
+tini_pid="$(namespace_inits "$runner")"
+[ -n "$tini_pid" ] || die "found no namespace under the worker's process $runner"
 kill -TERM "$tini_pid"
 code=0
 wait "$runner" || code=$?
