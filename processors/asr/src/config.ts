@@ -1,6 +1,6 @@
 // Settings of the ASR processor; every field documents its default and unit.
 
-import { availableCores, bytes, countOrAuto, int, oneOf, str, tenantTable, url, type ConfigOf, type Field } from "@lingostream/runtime";
+import { availableCores, bytes, type ConfigOf, countOrAuto, type Field, int, oneOf, str, tenantTable, url } from "@lingostream/runtime";
 
 import { ASR_ENGINE_NAMES, type AsrEngineName } from "./engines/create-engine.ts";
 import { WHISPER_DEVICES } from "./engines/whisper.ts";
@@ -104,8 +104,9 @@ export function resolveSlots(setting: number | "auto", options: { cores?: number
  * but one shared out among the slots, each slot being one decoder, at least 1.
  * The core left over is the pipeline's own (segmenter, Kafka clients, sink):
  * with one slot on 2 cores, a decoder given both cores' threads competed with
- * that work and the pipeline took 1.21 times the engine alone (bench overhead
- * compares one thread with two). Whole decoders in
+ * that work and the pipeline took 1.21 times the engine alone; with one thread
+ * the one-slot pipeline got 1.16 times as much audio through per second as
+ * with two (bench overhead, alternating runs). Whole decoders in
  * parallel use the cores better than threads within one: tiny.en on one
  * thread decodes 2.5 min of speech at 0.035x real time, on 2 threads at
  * 0.040x. With the default slots (one per core) this is 1.
