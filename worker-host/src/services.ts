@@ -4,7 +4,7 @@ import { type AsrProcessorOptions, asrSpec, type EngineFactory, resolveSlots, st
 import { loadPressureMonitorConfig, startPressureMonitor } from "@lingostream/pressure-monitor";
 import { ConfigError, type Env, loadConfig, type RunningService, type ServiceContext } from "@lingostream/runtime";
 import { segmenterSpec, startSegmenter } from "@lingostream/segmenter";
-import { loadSinkConfig, resultQuotaBytes, startS3Sink } from "@lingostream/sink-s3";
+import { loadSinkConfig, startS3Sink } from "@lingostream/sink-s3";
 import { startWorkerMemory, type WorkerMemory } from "./worker-memory.ts";
 
 export const ROLES = ["monitor", "sink", "asr", "segmenter"] as const;
@@ -52,28 +52,12 @@ export async function startServices(ctx: ServiceContext, roles: readonly Role[],
     }
     for (const role of roles) {
       if (role === "monitor") started.push(await startPressureMonitor(ctx, { memory: configs.memory, sourceId: configs.memory.sourceId }));
-      if (role === "sink") {
-        // Result memory is bounded by a share of the effective limit unless set explicitly.
-        const quota = env.LINGOSTREAM_SINK_MAX_BUFFER_BYTES ? configs.sink.maxBufferBytes : resultQuotaBytes(memory!.effectiveLimitBytes);
-        started.push(await startS3Sink(ctx, { ...configs.sink, maxBufferBytes: quota }));
-      }
+      if (role === "sink") started.push(await startS3Sink(ctx, { ...configs.sink, backpressure: memory!.backpressure }));
       if (role === "asr") {
         const { backpressure, handles } = memory!;
         started.push(await startAsrProcessor(ctx, { config: configs.asr, backpressure, handles, engineFactory: overrides.engineFactory, onPauseChange: overrides.onAsrPauseChange }));
       }
-      if (role === "segmenter") {
-        const gate = memory!;
-        const stopping = new AbortController();
-        const segmenter = await startSegmenter(ctx, { config: configs.segmenter, shouldPause: () => gate.whenAccepting(stopping.signal) });
-        started.push({
-          name: segmenter.name,
-          done: segmenter.done,
-          stop: async () => {
-            stopping.abort();
-            await segmenter.stop();
-          },
-        });
-      }
+      if (role === "segmenter") started.push(await startSegmenter(ctx, { config: configs.segmenter, backpressure: memory!.backpressure }));
     }
   } catch (err) {
     await stopServices(started);

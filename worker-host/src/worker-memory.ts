@@ -1,10 +1,10 @@
 // One memory governor per worker process: fed by its own sampling and by the
-// pressure topic, read by the ASR processor (pause, fewer in flight) and the
-// segmenter (no new cuts under HIGH or CRITICAL). Also the process's one audio
-// handle registry, whose leak counter is a metric.
+// pressure topic, handed to every service as the one Backpressure contract
+// (runtime/src/memory/backpressure.ts), which each applies where it pauses.
+// Also the process's one audio handle registry, whose leak counter is a metric.
 
-import type { Backpressure } from "@lingostream/asr";
 import {
+  type Backpressure,
   computeUsage,
   type GovernorOptions,
   governorBackpressure,
@@ -25,9 +25,6 @@ export interface WorkerMemory {
   backpressure: Backpressure;
   /** Owns every audio buffer of this process; live and leaked counts are metrics. */
   handles: HandleRegistry;
-  /** Resolves once the level allows new work; what the segmenter awaits before each cut. */
-  whenAccepting(signal: AbortSignal): Promise<void>;
-  effectiveLimitBytes: number;
   stop(): Promise<void>;
 }
 
@@ -64,19 +61,11 @@ export async function startWorkerMemory(ctx: ServiceContext, memory: MemoryConfi
   registerMemoryMetrics(ctx.metrics, "worker", { governor, handles });
   const sampling = startLocalSampling({ governor, sampler, intervalMs: memory.pressureIntervalMs, onError: (err) => logger.warn({ err: String(err) }, "memory sample failed") });
   const subscriber = await startPressureSubscriber(ctx, governor, { waitForCatchUp: false });
-  const backpressure = governorBackpressure(governor);
+  const backpressure = governorBackpressure(governor, effectiveLimitBytes);
   return {
     governor,
     backpressure,
     handles,
-    effectiveLimitBytes,
-    async whenAccepting(signal) {
-      if (!governor.tick().paused) return;
-      const level = governor.state.level;
-      logger.warn({ level }, "memory pressure: holding the next segment cut until it eases");
-      await backpressure.waitUntilResumed(signal);
-      logger.info({ level: governor.state.level, was: level }, "memory pressure eased: segment cutting resumed");
-    },
     async stop() {
       await sampling.stop();
       await subscriber.stop();

@@ -74,7 +74,7 @@ export async function measureCrossingToPause(stack: BenchStack, intervalMs: numb
   const processor = await startAsrProcessor(withOwnMetrics(ctx), {
     config: asrConfig(stack, `asr-crossing-${mode}-${intervalMs}`),
     engineFactory: deterministicEngines(0),
-    backpressure: governorBackpressure(governor),
+    backpressure: governorBackpressure(governor, limitBytes),
     onPauseChange: (e) => watch.onPauseChange(e),
   });
   const ballast = new Ballast();

@@ -5,7 +5,7 @@
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type AsrProcessor, startAsrProcessor } from "@lingostream/asr";
-import { governorBackpressure, PressureGovernor, type PressureLevel, startPressureSubscriber } from "@lingostream/runtime";
+import { fullSpeed, governorBackpressure, PressureGovernor, type PressureLevel, startPressureSubscriber } from "@lingostream/runtime";
 import type { MemoryPressure } from "@lingostream/schemas";
 import { asrConfig, type BenchStack, deterministicEngines, publishSegments, withOwnMetrics } from "./bench-stack.ts";
 import { type Distribution, distribution } from "./distribution.ts";
@@ -29,7 +29,7 @@ export async function measureEventToPause(stack: BenchStack, trials: number, log
   const processor: AsrProcessor = await startAsrProcessor(withOwnMetrics(ctx), {
     config: asrConfig(stack, "asr-event", { LINGOSTREAM_ASR_MAX_IN_FLIGHT: "2" }),
     engineFactory: deterministicEngines(20),
-    backpressure: governorBackpressure(governor),
+    backpressure: governorBackpressure(governor, fullSpeed.limitBytes),
     onPauseChange: (e) => watch.onPauseChange(e),
   });
   await ctx.serde.register("memoryPressure");

@@ -8,6 +8,7 @@ import {
   createLogger,
   createServiceContext,
   defaultThresholds,
+  fullSpeed,
   governorBackpressure,
   HandleRegistry,
   loadConfig,
@@ -69,7 +70,7 @@ export async function runPressureRssProbe(args: PressureRssArgs): Promise<Pressu
       LINGOSTREAM_ASR_MAX_IN_FLIGHT: String(args.maxInFlight),
     }),
     engineFactory: (name) => createEngine(name, { deterministic: { delayMsPerAudioSecond: args.engineMsPerAudioSecond } }),
-    backpressure: governorBackpressure(governor),
+    backpressure: governorBackpressure(governor, fullSpeed.limitBytes),
     handles: new HandleRegistry(),
     onSettled: () => {
       if (++settled >= args.segments) allSettled();

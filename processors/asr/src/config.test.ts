@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import { loadConfig } from "@lingostream/runtime";
+import { describe, expect, it } from "vitest";
 import { asrSpec, resolveWhisperThreads, whisperDecoderMemoryBytes } from "./config.ts";
 
 describe("whisper settings", () => {

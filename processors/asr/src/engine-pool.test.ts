@@ -1,8 +1,8 @@
+import { loadConfig } from "@lingostream/runtime";
 import { describe, expect, it } from "vitest";
 import { asrSpec, type EngineName } from "./config.ts";
 import { DECODER_MEMORY_BYTES, EnginePool } from "./engine-pool.ts";
 import type { AsrEngine } from "./engines/engine.ts";
-import { loadConfig } from "@lingostream/runtime";
 
 const MiB = 1024 * 1024;
 

@@ -3,11 +3,11 @@
 // The pool also says what memory a new decoder will take, for the memory check
 // before each segment, and gives decoders back under memory pressure.
 
+import { PipelineError } from "@lingostream/runtime";
 import type { AsrConfig, EngineName } from "./config.ts";
 import { ENGINE_NAMES, resolveSlots, resolveWhisperThreads, whisperDecoderMemoryBytes } from "./config.ts";
-import type { AsrEngine } from "./engines/engine.ts";
 import { createEngine } from "./engines/create-engine.ts";
-import { PipelineError } from "@lingostream/runtime";
+import type { AsrEngine } from "./engines/engine.ts";
 
 export type EngineFactory = (name: EngineName) => AsrEngine;
 

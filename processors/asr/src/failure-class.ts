@@ -1,6 +1,6 @@
 // Maps any failure of a segment onto the dead-letter error classes, once.
 
-import { toPipelineError, type PipelineError } from "@lingostream/runtime";
+import { type PipelineError, toPipelineError } from "@lingostream/runtime";
 import type { ErrorClass } from "@lingostream/schemas";
 
 export interface ClassifiedFailure {

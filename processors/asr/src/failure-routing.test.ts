@@ -1,6 +1,6 @@
-import type { KafkaMessage } from "kafkajs";
 import { createLogger, PipelineError, Registry } from "@lingostream/runtime";
 import type { AudioSegment, SegmentFailed } from "@lingostream/schemas";
+import type { KafkaMessage } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { FailureRouter } from "./failure-routing.ts";
 import { createAsrMetrics } from "./metrics.ts";

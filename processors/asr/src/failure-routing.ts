@@ -2,9 +2,9 @@
 // retry can help and attempts remain, otherwise to asr.segments.failed as a
 // dead letter that says what failed, where it was read and since when.
 
-import type { KafkaMessage, Producer } from "kafkajs";
 import type { Logger, ServiceContext } from "@lingostream/runtime";
 import type { AudioSegment, SegmentFailed } from "@lingostream/schemas";
+import type { KafkaMessage, Producer } from "kafkajs";
 import { classifyFailure } from "./failure-class.ts";
 import type { AsrMetrics } from "./metrics.ts";
 import type { AsrStats } from "./stats.ts";

@@ -1,11 +1,10 @@
-import { createLogger, Registry } from "@lingostream/runtime";
+import { type Backpressure, createLogger, fullSpeed, type PressureLevel, Registry } from "@lingostream/runtime";
 import { describe, expect, it } from "vitest";
-import { type Backpressure, fullSpeed } from "./backpressure.ts";
 import { createAsrMetrics } from "./metrics.ts";
 import { type PauseChange, PauseSync } from "./pause-sync.ts";
 
 function setup() {
-  let level = "LOW";
+  let level: PressureLevel = "LOW";
   let resume: () => void = () => {};
   const calls: string[] = [];
   const changes: PauseChange[] = [];
@@ -33,7 +32,7 @@ function setup() {
     changes,
     metrics,
     stopping,
-    setLevel: (l: string) => (level = l),
+    setLevel: (l: PressureLevel) => (level = l),
     resumeNow: async () => {
       resume();
       await new Promise((r) => setImmediate(r));

@@ -2,9 +2,8 @@
 // asr.segments pauses as the level rises to HIGH and resumes once the governor
 // says it may, with a metric, a log line and an optional callback at each turn.
 
+import type { Backpressure, Logger } from "@lingostream/runtime";
 import type { Consumer } from "kafkajs";
-import type { Logger } from "@lingostream/runtime";
-import type { Backpressure } from "./backpressure.ts";
 import type { AsrMetrics } from "./metrics.ts";
 
 export interface PauseChange {
@@ -80,6 +79,6 @@ export class PauseSync {
   }
 
   private level(): string {
-    return this.options.backpressure.level?.() ?? "unknown";
+    return this.options.backpressure.level();
   }
 }

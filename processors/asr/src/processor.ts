@@ -9,9 +9,8 @@
 // (replays re-run segments on purpose) and transactions would serialize every
 // in-flight segment behind one transactional producer per worker.
 
-import { BufferPool, HandleRegistry, type RunningService, registerMemoryMetrics, type ServiceContext } from "@lingostream/runtime";
+import { type Backpressure, BufferPool, fullSpeed, HandleRegistry, type RunningService, registerMemoryMetrics, type ServiceContext } from "@lingostream/runtime";
 import type { Consumer, KafkaMessage, Producer } from "kafkajs";
-import { type Backpressure, fullSpeed } from "./backpressure.ts";
 import { createBatchLoop } from "./batch-loop.ts";
 import { type AsrConfig, resolveSlots } from "./config.ts";
 import { type EngineFactory, EnginePool } from "./engine-pool.ts";
@@ -159,13 +158,13 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
     logger.info({ freedBytes, closedEngines, keepEngines }, "memory cleanup: released idle audio buffers and engines");
   };
   const unsubscribe = [
-    backpressure.onChange?.((change) => {
+    backpressure.onChange((change) => {
       logger.debug({ level: change.level, previous: change.previous, maxInFlight: backpressure.maxInFlight(slots) }, "memory level changed");
       pause.sync();
       gate.dispatch();
     }),
-    backpressure.onCleanup?.(() => releaseIdle(backpressure.maxInFlight(slots))),
-    backpressure.onEmergency?.(() => releaseIdle(0)),
+    backpressure.onCleanup(() => releaseIdle(backpressure.maxInFlight(slots))),
+    backpressure.onEmergency(() => releaseIdle(0)),
   ];
   pause.sync();
 

@@ -4,6 +4,7 @@
 // dead-lettered) and which are the infrastructure's (thrown, so the segment is
 // done again) is decided here.
 
+import type { Backpressure } from "@lingostream/runtime";
 import {
   assertValidId,
   type BufferPool,
@@ -16,7 +17,6 @@ import {
 } from "@lingostream/runtime";
 import type { AudioSegment, SegmentTranscribed } from "@lingostream/schemas";
 import type { KafkaMessage, Producer } from "kafkajs";
-import type { Backpressure } from "./backpressure.ts";
 import type { AsrConfig } from "./config.ts";
 import type { EnginePool, LeasedEngine } from "./engine-pool.ts";
 import type { FailureRouter } from "./failure-routing.ts";

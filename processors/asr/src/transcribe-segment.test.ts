@@ -1,11 +1,11 @@
 import { Readable } from "node:stream";
-import { describe, expect, it } from "vitest";
-import { BufferPool, HandleRegistry, PipelineError, encodeWav, sha256Hex } from "@lingostream/runtime";
+import { BufferPool, encodeWav, HandleRegistry, PipelineError, sha256Hex } from "@lingostream/runtime";
 import type { AudioSegment } from "@lingostream/schemas";
+import { describe, expect, it } from "vitest";
 import { DeterministicEngine } from "./engines/deterministic.ts";
 import type { AsrEngine } from "./engines/engine.ts";
 import { EngineError } from "./engines/errors.ts";
-import { isTenantSegmentKey, loadSegmentAudio, silentSegmentResult, transcribeSegment, type TranscribeDeps } from "./transcribe-segment.ts";
+import { isTenantSegmentKey, loadSegmentAudio, silentSegmentResult, type TranscribeDeps, transcribeSegment } from "./transcribe-segment.ts";
 
 const BUCKET = "audio";
 const pcm = Buffer.alloc(16000 * 2 * 2, 7); // two seconds of a constant tone

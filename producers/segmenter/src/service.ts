@@ -3,7 +3,18 @@
 // the group heartbeat while it works, and commits the job's offset only after
 // JobSegmented is durable.
 
-import { appendJobEvent, assertValidId, type RetryPolicy, type RunningService, readableMediaInput, retry, type ServiceContext } from "@lingostream/runtime";
+import {
+  appendJobEvent,
+  assertValidId,
+  type Backpressure,
+  fullSpeed,
+  type Logger,
+  type RetryPolicy,
+  type RunningService,
+  readableMediaInput,
+  retry,
+  type ServiceContext,
+} from "@lingostream/runtime";
 import { type JobRequested, readJobEvent } from "@lingostream/schemas";
 import type { EachBatchPayload } from "kafkajs";
 import type { SegmenterConfig } from "./config.ts";
@@ -23,14 +34,15 @@ const MEDIA_RETRY: RetryPolicy = { retries: MEDIA_ATTEMPTS - 1, minDelayMs: 500,
 
 export interface SegmenterServiceOptions {
   config: SegmenterConfig;
-  /** Awaited before each cut; memory backpressure holds segmenting here. */
-  shouldPause?: () => Promise<void>;
+  /** The process's memory backpressure, applied before each cut (default: none). */
+  backpressure?: Backpressure;
 }
 
 export async function startSegmenter(ctx: ServiceContext, options: SegmenterServiceOptions): Promise<RunningService> {
   const logger = ctx.logger.child({ component: "segmenter", instanceId: ctx.instanceId });
   const metrics = createSegmenterMetrics(ctx.metrics);
   const stopping = new AbortController();
+  const backpressure = options.backpressure ?? fullSpeed;
   await ctx.serde.register("jobs");
   await ctx.serde.register("segments");
   const producer = ctx.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -38,6 +50,19 @@ export async function startSegmenter(ctx: ServiceContext, options: SegmenterServ
   await producer.connect();
   await consumer.connect();
   await consumer.subscribe({ topic: ctx.topics.jobs, fromBeginning: true });
+
+  /**
+   * Backpressure, applied before each cut: while memory is at HIGH or above no
+   * new segment is cut, and as nothing reads ffmpeg's output meanwhile it blocks
+   * on its full pipe and decodes nothing more. Stopping ends the wait.
+   */
+  async function whenAccepting(log: Logger): Promise<void> {
+    if (!backpressure.paused()) return;
+    const level = backpressure.level();
+    log.warn({ level }, "memory pressure: holding the next segment cut until it eases");
+    await backpressure.waitUntilResumed(stopping.signal);
+    log.info({ level: backpressure.level(), was: level }, "memory pressure eased: segment cutting resumed");
+  }
 
   /** Segments one job; false when stopping cut it short (its offset stays uncommitted and it is done again). */
   async function handleJob(job: JobRequested, where: Record<string, unknown>): Promise<boolean> {
@@ -55,7 +80,7 @@ export async function startSegmenter(ctx: ServiceContext, options: SegmenterServ
             producer,
             input: await readableMediaInput(job.source, ctx.store),
             signal: stopping.signal,
-            shouldPause: options.shouldPause,
+            shouldPause: () => whenAccepting(log),
             onSegment: (_index, silent) => metrics.segments.inc({ silent: String(silent) }),
           }),
         MEDIA_RETRY,

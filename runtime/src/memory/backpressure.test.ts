@@ -29,7 +29,7 @@ function sampleAt(ratio: number): MemorySample {
 describe("governorBackpressure", () => {
   it("scales the caller's own maximum by level and pauses from HIGH", () => {
     const g = newGovernor();
-    const bp = governorBackpressure(g);
+    const bp = governorBackpressure(g, 2 ** 30);
     expect(bp.maxInFlight(4)).toBe(4);
     g.observeRemote(signal("MODERATE"));
     expect(bp.maxInFlight(4)).toBe(2);
@@ -44,7 +44,7 @@ describe("governorBackpressure", () => {
     now = 0;
     const g = newGovernor();
     g.observeRemote(signal("HIGH"));
-    const bp = governorBackpressure(g);
+    const bp = governorBackpressure(g, 2 ** 30);
     expect(bp.paused()).toBe(true);
     now = 3001;
     expect(bp.paused()).toBe(false);
@@ -53,7 +53,7 @@ describe("governorBackpressure", () => {
   it("waitUntilResumed resolves on resume and rejects on abort", async () => {
     now = 0;
     const g = newGovernor();
-    const bp = governorBackpressure(g);
+    const bp = governorBackpressure(g, 2 ** 30);
     await bp.waitUntilResumed(new AbortController().signal);
     g.observeRemote(signal("CRITICAL"));
     const resumed = bp.waitUntilResumed(new AbortController().signal);
@@ -98,7 +98,7 @@ describe("governorBackpressure hooks", () => {
   it("reports level changes as they happen and runs cleanup and emergency hooks until unsubscribed", () => {
     now = 0;
     const g = newGovernor();
-    const bp = governorBackpressure(g);
+    const bp = governorBackpressure(g, 2 ** 30);
     const seen: string[] = [];
     const offChange = bp.onChange((c) => seen.push(`${c.previous}->${c.level}${c.paused ? " paused" : ""}`));
     const offCleanup = bp.onCleanup(() => void seen.push("cleanup"));

@@ -1,7 +1,20 @@
 // Settings of the S3 sink; every field documents its default and unit. The cli
 // loads them with loadSinkConfig(env); tests pass SinkOptions directly.
 
-import { bool, bytes, defaultRetryPolicy, int, loadConfig, str, tenantTable, type ConfigOf, type Env, type RetryPolicy } from "@lingostream/runtime";
+import {
+  type Backpressure,
+  bool,
+  bytes,
+  type ConfigOf,
+  defaultRetryPolicy,
+  type Env,
+  fullSpeed,
+  int,
+  loadConfig,
+  type RetryPolicy,
+  str,
+  tenantTable,
+} from "@lingostream/runtime";
 import type { CueOptions } from "./cues.ts";
 
 const MiB = 1024 * 1024;
@@ -14,8 +27,8 @@ export const sinkSpec = {
   flushIntervalMs: int({ env: "LINGOSTREAM_SINK_FLUSH_INTERVAL_MS", doc: "oldest buffered result's age before a rotation, ms (also the longest a finished job waits for its transcript)", default: 1000, min: 10 }),
   maxBufferBytes: bytes({
     env: "LINGOSTREAM_SINK_MAX_BUFFER_BYTES",
-    doc: "result-memory quota across all partitions; past it the fullest buffers rotate early (the cli derives it from the memory limit)",
-    default: 64 * MiB,
+    doc: "result-memory quota across all partitions; past it the fullest buffers rotate early; 0 = 20% of the effective memory limit",
+    default: 0,
   }),
   tenants: tenantTable({
     env: "LINGOSTREAM_TENANTS",
@@ -54,6 +67,8 @@ export const sinkSpec = {
 export type SinkConfig = ConfigOf<typeof sinkSpec>;
 
 export interface SinkOptions extends Partial<SinkConfig> {
+  /** The process's memory backpressure: an unset quota (0) is a share of its limitBytes (default: fullSpeed, the machine's memory). */
+  backpressure?: Backpressure;
   /** Backoff for S3 calls; tests pass a fast one. */
   retryPolicy?: RetryPolicy;
   cueOptions?: Partial<CueOptions>;
@@ -61,7 +76,7 @@ export interface SinkOptions extends Partial<SinkConfig> {
   clock?: () => number;
 }
 
-export type ResolvedSinkOptions = SinkConfig & { retryPolicy: RetryPolicy; cueOptions: Partial<CueOptions>; clock: () => number };
+export type ResolvedSinkOptions = SinkConfig & { retryPolicy: RetryPolicy; cueOptions: Partial<CueOptions>; clock: () => number; backpressure?: Backpressure };
 
 export function loadSinkConfig(env: Env): SinkConfig {
   return loadConfig(sinkSpec, env);
@@ -75,5 +90,8 @@ export function resultQuotaBytes(effectiveLimitBytes: number, share = 0.2): numb
 export function resolveSinkOptions(options: SinkOptions = {}): ResolvedSinkOptions {
   const defaults = Object.fromEntries(Object.entries(sinkSpec).map(([k, f]) => [k, f.default])) as SinkConfig;
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as SinkOptions;
-  return { ...defaults, retryPolicy: defaultRetryPolicy, cueOptions: {}, clock: Date.now, ...defined };
+  const resolved = { ...defaults, retryPolicy: defaultRetryPolicy, cueOptions: {}, clock: Date.now, ...defined };
+  // The backpressure contract as the sink applies it: buffered results stay under a share of the memory limit.
+  const maxBufferBytes = resolved.maxBufferBytes || resultQuotaBytes((options.backpressure ?? fullSpeed).limitBytes);
+  return { ...resolved, maxBufferBytes };
 }

@@ -3,15 +3,15 @@
 // each only after what it covers is durable in S3.
 
 import { appendJobEvent, type Logger, type RunningService, type ServiceContext } from "@lingostream/runtime";
-import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from "./kafka-types.ts";
-import { resolveSinkOptions, type ResolvedSinkOptions, type SinkOptions } from "./config.ts";
-import { readDeadLetter, readJobEvent, readSegmentResult } from "./events.ts";
 import { AudioCleanup } from "./audio-cleanup.ts";
 import { AudioSweeper } from "./audio-sweep.ts";
+import { type ResolvedSinkOptions, resolveSinkOptions, type SinkOptions } from "./config.ts";
 import { BadRecord, classifyRecordError, RetiredWriter } from "./errors.ts";
+import { readDeadLetter, readJobEvent, readSegmentResult } from "./events.ts";
 import { toJson } from "./format.ts";
-import { JobCompletion, type CompletedJob, type CompletionOutcome } from "./job-completion.ts";
+import { type CompletedJob, type CompletionOutcome, JobCompletion } from "./job-completion.ts";
 import { JobLedger, type LedgerOutcome } from "./job-ledger.ts";
+import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from "./kafka-types.ts";
 import { KeyedMutex } from "./keyed-mutex.ts";
 import { createSinkMetrics, type SinkMetrics } from "./metrics.ts";
 import { PartitionBackoff } from "./partition-backoff.ts";
@@ -223,6 +223,10 @@ class SinkTask {
         // taken; if the write fails the partition is paused (see rotate) and
         // this batch ends here, so memory stays at one buffer per partition.
         if (writer.isFull() && !(await this.rotate(writer, writer.dueReason() ?? "bytes"))) return;
+        // The memory backpressure contract as the sink applies it: all buffers
+        // together stay under the quota (a share of the process's memory limit);
+        // past it the fullest goes out early rather than the partition pausing,
+        // since writing is what frees the memory.
         if (this.totalBufferedBytes() > this.opts.maxBufferBytes && !(await this.rotate(writer, "quota"))) return;
         // The record's tenant past its part of the quota: its buffer here goes out early (the others at the next tick).
         if (this.overShareTenant() === record.job.tenant && !(await this.rotate(writer, "quota"))) return;

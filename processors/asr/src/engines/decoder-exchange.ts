@@ -3,9 +3,9 @@
 // outcome leaves the reply stream in doubt, the child is killed: a decoder
 // that is not known to be in sync must never serve another request.
 
-import type { EngineWord } from "./engine.ts";
 import { DecoderExitedError, type DecoderProcess } from "./decoder-process.ts";
 import { parseDecoderLine } from "./decoder-protocol.ts";
+import type { EngineWord } from "./engine.ts";
 import { abortError, EngineError } from "./errors.ts";
 
 interface Deadline {

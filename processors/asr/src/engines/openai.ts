@@ -1,9 +1,9 @@
 // Any OpenAI-compatible transcription server (OpenAI, whisper.cpp server,
 // faster-whisper-server, vLLM, LocalAI...) via POST /v1/audio/transcriptions.
 
+import { encodeWav } from "@lingostream/runtime";
 import type { AsrEngine, AudioInput, EngineResult, EngineWord, TranscribeOptions } from "./engine.ts";
 import { abortError, EngineError } from "./errors.ts";
-import { encodeWav } from "@lingostream/runtime";
 
 export interface OpenAiEngineOptions {
   /** Server root without /v1, e.g. https://api.openai.com or http://127.0.0.1:8000. */
