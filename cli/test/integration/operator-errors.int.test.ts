@@ -113,7 +113,7 @@ describe("a usage error", () => {
   it.each([
     [["replay", "--rate", "abc"], 'lingostream: invalid --rate "abc": use segments per second, e.g. 20/s', "replay"],
     [["failed", "list", "--error-class", "nope"], 'lingostream: invalid --error-class "nope": use one of decode, engine, timeout, oversize, corrupt, malformed, unknown', "failed list"],
-    [["status", "--since", "yesterday"], 'lingostream: --since "yesterday" is neither "now", a duration ago (24h) nor an ISO date-time', "status"],
+    [["status", "--since", "yesterday"], 'lingostream: --since "yesterday" is neither "now", a duration ago (30m, 24h, 7d) nor an ISO date such as 2026-01-02T10:00:00Z', "status"],
     [["pressure", "report", "--format", "xml"], "lingostream: option '--format <format>' argument 'xml' is invalid. Allowed choices are table, json, csv.", "pressure report"],
     [["transcribe", SAMPLE, "-o", "/tmp/x", "--jobs-in-flight", "0"], 'lingostream: invalid --jobs-in-flight "0": use a whole number of at least 1', "transcribe"],
   ])("%j exits 2 with one line and the usage hint, before any connection", async (args, line, path) => {

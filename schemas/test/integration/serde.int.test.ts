@@ -145,11 +145,11 @@ describe("EventSerde on the real registry", () => {
     });
 
     it("accepts a new field with a default", async () => {
-      const v2 = segmentsWith((fields) => [...fields, { name: "priority", type: "int", default: 0, doc: "Scheduling priority." }]);
+      const v2 = segmentsWith((fields) => [...fields, { name: "deadlineMs", type: "long", default: 0, doc: "Latest completion wanted, epoch ms (0: none)." }]);
       expect(await serde.checkCompatibility(subject, v2)).toMatchObject({ compatible: true });
       const id = await serde.registerSchema(subject, v2);
       // And the current code still reads what a v2 producer writes.
-      const bytes = encodeFrame(id, parseSchema(v2).toBuffer({ ...sampleSegment(), priority: 3 }));
+      const bytes = encodeFrame(id, parseSchema(v2).toBuffer({ ...sampleSegment(), deadlineMs: 3 }));
       expect((await newSerde().decodeAs("segments", bytes)).value).toEqual(sampleSegment());
     });
 
