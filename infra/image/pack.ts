@@ -30,9 +30,22 @@ function readJson<T>(path: string): T {
   return JSON.parse(readFileSync(path, "utf8")) as T;
 }
 
-function run(cmd: string, args: string[], cwd: string): string {
-  // npm pack --json lists every file: a bundled install is several MB of it.
-  return execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 256 * 1024 * 1024 });
+/** Runs a step with its output on stderr (stdout carries only the tarball's path); one line if it fails. */
+function step(cmd: string, args: string[], cwd: string): void {
+  try {
+    execFileSync(cmd, args, { cwd, stdio: ["ignore", 2, "inherit"] });
+  } catch {
+    throw new Error(`\`${cmd} ${args.join(" ")}\` failed in ${cwd} (its output is above)`);
+  }
+}
+
+/** npm pack's JSON report of what it packed. */
+function npmPack(args: string[], cwd: string): { filename: string; size: number } {
+  // It lists every file: a bundled install is several MB of it.
+  const out = execFileSync("npm", ["pack", "--json", "--silent", ...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 256 * 1024 * 1024 });
+  const [packed] = JSON.parse(out) as { filename: string; size: number }[];
+  if (!packed) throw new Error(`npm pack printed nothing in ${cwd}`);
+  return packed;
 }
 
 /** Folder of each workspace by package name, in the root package.json's order (dependencies first). */
@@ -74,10 +87,8 @@ try {
   const tarballs = new Map<string, string>();
   for (const name of names) {
     process.stderr.write(`[pack] ${name}: compiling to dist/ and packing\n`);
-    run("npm", ["run", "build:dist", "--silent", "--workspace", name], ROOT);
-    const [packed] = JSON.parse(run("npm", ["pack", "--json", "--silent", "--pack-destination", work, "--workspace", name], ROOT)) as { filename: string }[];
-    if (!packed) throw new Error(`npm pack printed nothing for ${name}`);
-    tarballs.set(name, join(work, packed.filename));
+    step("npm", ["run", "build:dist", "--silent", "--workspace", name], ROOT);
+    tarballs.set(name, join(work, npmPack(["--pack-destination", work, "--workspace", name], ROOT).filename));
   }
 
   // The CLI's package with its production dependencies installed into its
@@ -86,7 +97,7 @@ try {
   // install: npm unpacks the bundle over the folder it has put them in.)
   const staging = join(work, "package");
   mkdirSync(staging);
-  run("tar", ["-xzf", tarballs.get(CLI) ?? "", "-C", staging, "--strip-components=1"], ROOT);
+  step("tar", ["-xzf", tarballs.get(CLI) ?? "", "-C", staging, "--strip-components=1"], ROOT);
   const thirdParty: Record<string, string> = {};
   for (const name of names) {
     const dir = dirs.get(name) ?? "";
@@ -104,22 +115,24 @@ try {
   // The workspaces are not in the registry: npm installs the rest, then they join.
   writeManifest(thirdParty);
   process.stderr.write(`[pack] installing ${Object.keys(thirdParty).length} production dependencies to bundle\n`);
-  run("npm", ["install", "--omit=dev", "--ignore-scripts", "--no-package-lock", "--no-audit", "--no-fund", "--loglevel=error"], staging);
+  step("npm", ["install", "--omit=dev", "--ignore-scripts", "--no-package-lock", "--no-audit", "--no-fund", "--loglevel=error"], staging);
   const workspaces: Record<string, string> = {};
   for (const name of names.filter((n) => n !== CLI)) {
     const into = join(staging, "node_modules", name);
     mkdirSync(into, { recursive: true });
-    run("tar", ["-xzf", tarballs.get(name) ?? "", "-C", into, "--strip-components=1"], ROOT);
+    step("tar", ["-xzf", tarballs.get(name) ?? "", "-C", into, "--strip-components=1"], ROOT);
     workspaces[name] = readJson<Manifest>(join(into, "package.json")).version;
   }
   manifest.bundleDependencies = true;
   writeManifest({ ...thirdParty, ...workspaces });
 
   mkdirSync(outDir, { recursive: true });
-  const [tarball] = JSON.parse(run("npm", ["pack", "--json", "--silent", "--pack-destination", outDir], staging)) as { filename: string; size: number }[];
-  if (!tarball) throw new Error("npm pack printed nothing for the bundled CLI");
+  const tarball = npmPack(["--pack-destination", outDir], staging);
   process.stderr.write(`[pack] ${tarball.filename}: ${(tarball.size / 1e6).toFixed(1)} MB\n`);
   process.stdout.write(`${join(outDir, tarball.filename)}\n`);
+} catch (err) {
+  process.stderr.write(`[pack] ${(err as Error).message}\n`);
+  process.exitCode = 1;
 } finally {
   rmSync(work, { recursive: true, force: true });
   // A checkout runs its sources; a dist/ left behind would be run, stale, by
