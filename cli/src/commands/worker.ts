@@ -19,8 +19,10 @@ export function registerWorkerCommand(program: Command): void {
     const env = commandEnv(command);
     const args = checkArgs(command, () => workerArgs(roles, opts, env));
     const ended = await runWorkers(args.roles, args.metricsPort, env);
-    // A failure exit when a service ended by itself, so a supervisor restarts the process.
-    if (ended.by === "service") process.exitCode = EXIT.failed;
+    // Drained and released: exit now, whatever a client library still has
+    // pending (kafkajs keeps retrying a broker that is down). A failure exit
+    // when a service ended by itself, so a supervisor starts a whole process.
+    process.exit(ended.by === "service" ? EXIT.failed : EXIT.ok);
   });
 }
 
