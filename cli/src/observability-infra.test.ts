@@ -118,19 +118,26 @@ describe("Grafana dashboard", () => {
   });
 
   it("filters every query by host and role, labels every worker series carries", async () => {
-    // role: the worker's registry puts its roles on every series (cli/src/commands/worker.ts);
-    // instance: Prometheus adds the scraped address. No metric carries a tenant.
+    // role: the worker's registry puts its roles on every series (worker-host's runWorkers);
+    // instance: Prometheus adds the scraped address; tenant: the ASR's per-tenant
+    // series only (lingostream_asr_tenant_*), whose values LINGOSTREAM_TENANTS bounds.
     const registry = createMetricsRegistry({ role: "segmenter+asr" });
     expect(await registry.getSingleMetricAsString("lingostream_process_start_time_seconds")).toContain('role="segmenter+asr"');
-    expect(variables.filter((v) => v.type === "query").map((v) => v.name)).toEqual(["instance", "role"]);
+    expect(variables.filter((v) => v.type === "query").map((v) => v.name)).toEqual(["instance", "role", "tenant"]);
+    let tenantQueries = 0;
     for (const panel of panels) {
       for (const target of panel.targets ?? []) {
-        for (const m of target.expr.matchAll(/\blingostream_[a-z0-9_]+(\{[^}]*\})?/g)) {
-          expect(m[1], `${panel.title}: ${target.expr}`).toContain('instance=~"$instance"');
-          expect(m[1], `${panel.title}: ${target.expr}`).toContain('role=~"$role"');
+        for (const m of target.expr.matchAll(/\b(lingostream_[a-z0-9_]+)(\{[^}]*\})?/g)) {
+          expect(m[2], `${panel.title}: ${target.expr}`).toContain('instance=~"$instance"');
+          expect(m[2], `${panel.title}: ${target.expr}`).toContain('role=~"$role"');
+          if (m[1]!.startsWith("lingostream_asr_tenant_")) {
+            expect(m[2], `${panel.title}: ${target.expr}`).toContain('tenant=~"$tenant"');
+            tenantQueries++;
+          }
         }
       }
     }
+    expect(tenantQueries).toBeGreaterThan(0);
   });
 
   it("queries only series the code registers", async () => {
