@@ -4,5 +4,5 @@ export { ASR_ENGINE_NAMES, type AsrEngineName, createEngine, isAsrEngineName } f
 export type { AsrEngine, AudioInput, EngineResult, EngineWord, TranscribeOptions } from "./engines/engine.ts";
 export { EngineError, isEngineError } from "./engines/errors.ts";
 export { classifyFailure } from "./failure-class.ts";
-export * from "./processor.ts";
+export * from "./service.ts";
 export { sanitizeWords, shiftWords } from "./sanitize.ts";

@@ -4,7 +4,7 @@
 // - the ASR processor pauses consuming asr.segments while paused(), runs at most
 //   maxInFlight() segments, starts one only if admit() says it fits (decoder
 //   included), and closes idle decoders on onCleanup / onEmergency
-//   (processors/asr: pause-sync.ts, segment-handler.ts, processor.ts);
+//   (processors/asr: pause-sync.ts, segment-handler.ts, service.ts);
 // - the segmenter holds its next cut while paused(), so ffmpeg blocks on its
 //   full pipe and nothing more is decoded (producers/segmenter: service.ts);
 // - the S3 sink keeps its buffered results under a share of limitBytes and

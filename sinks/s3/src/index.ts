@@ -20,5 +20,5 @@ export { createSinkMetrics, type SinkMetrics } from "./metrics.ts";
 export { type FlushLimits, PartitionWriter, type ResultRecord, type RotateOutcome, type WriterState } from "./partition-writer.ts";
 export { formatSrtTimestamp, renderSrt } from "./srt.ts";
 export { createS3Storage, type SinkStorage } from "./storage.ts";
-export { startS3Sink } from "./task.ts";
+export { startS3Sink } from "./service.ts";
 export { formatVttTimestamp, renderVtt } from "./vtt.ts";

@@ -2,10 +2,10 @@
 // asr.results, asr.jobs and asr.segments.failed; offsets are committed by hand,
 // each only after what it covers is durable in S3.
 
-import { appendJobEvent, type Logger, type RunningService, type ServiceContext } from "@lingostream/runtime";
+import { appendJobEvent, type Logger, type ServiceContext } from "@lingostream/runtime";
 import { AudioCleanup } from "./audio-cleanup.ts";
 import { AudioSweeper } from "./audio-sweep.ts";
-import { type ResolvedSinkOptions, resolveSinkOptions, type SinkOptions } from "./config.ts";
+import type { ResolvedSinkOptions } from "./config.ts";
 import { BadRecord, classifyRecordError, RetiredWriter } from "./errors.ts";
 import { readDeadLetter, readJobEvent, readSegmentResult } from "./events.ts";
 import { toJson } from "./format.ts";
@@ -13,10 +13,10 @@ import { type CompletedJob, type CompletionOutcome, JobCompletion } from "./job-
 import { JobLedger, type LedgerOutcome } from "./job-ledger.ts";
 import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from "./kafka-types.ts";
 import { KeyedMutex } from "./keyed-mutex.ts";
-import { createSinkMetrics, type SinkMetrics } from "./metrics.ts";
+import type { SinkMetrics } from "./metrics.ts";
 import { PartitionBackoff } from "./partition-backoff.ts";
 import { PartitionWriter, type ResultRecord, type RotateReason } from "./partition-writer.ts";
-import { createS3Storage, type SinkStorage } from "./storage.ts";
+import type { SinkStorage } from "./storage.ts";
 import { bufferedByTenant, tenantOverShare } from "./tenant-share.ts";
 
 /** A partition that can be paused: an asr.results writer, or a partition of the topics read without a buffer. */
@@ -26,39 +26,7 @@ interface PausablePartition {
   readonly backoff: PartitionBackoff;
 }
 
-export async function startS3Sink(ctx: ServiceContext, options: SinkOptions = {}): Promise<RunningService> {
-  const opts = resolveSinkOptions(options);
-  const logger = ctx.logger.child({ component: "sink-s3" });
-  const metrics = createSinkMetrics(ctx.metrics);
-  const abort = new AbortController();
-  const storage = createS3Storage(ctx.store, { retryPolicy: opts.retryPolicy, logger, signal: abort.signal });
-  const producer = ctx.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-  const consumer = ctx.kafka.consumer({
-    groupId: opts.groupId,
-    sessionTimeout: opts.sessionTimeoutMs,
-    heartbeatInterval: opts.heartbeatIntervalMs,
-    allowAutoTopicCreation: false,
-  });
-  const task = new SinkTask(ctx, opts, logger, metrics, storage, consumer, producer, abort);
-  await producer.connect();
-  try {
-    await consumer.connect();
-    await consumer.subscribe({ topics: [ctx.topics.results, ctx.topics.jobs, ctx.topics.segmentsFailed], fromBeginning: opts.fromBeginning });
-    await task.run();
-  } catch (err) {
-    await consumer.disconnect().catch(() => {});
-    await producer.disconnect().catch(() => {});
-    throw err;
-  }
-  logger.info({ groupId: opts.groupId, topics: [ctx.topics.results, ctx.topics.jobs, ctx.topics.segmentsFailed] }, "S3 sink started");
-  return {
-    name: "sink-s3",
-    done: task.done,
-    stop: () => task.stop(),
-  };
-}
-
-class SinkTask {
+export class SinkTask {
   private readonly ctx: ServiceContext;
   private readonly opts: ResolvedSinkOptions;
   private readonly logger: Logger;

@@ -10,7 +10,7 @@ import { createStackContext, waitFor, type StackContext } from "@lingostream/tes
 import { DeterministicEngine } from "../../src/engines/deterministic.ts";
 import type { AsrEngine } from "../../src/engines/engine.ts";
 import { EngineError } from "../../src/engines/errors.ts";
-import { startAsrProcessor } from "../../src/processor.ts";
+import { startAsrProcessor } from "../../src/service.ts";
 import { asrTestConfig, collectTopic, publishSegment } from "./segment-events.ts";
 
 /** Fails engine calls on audio of exactly this many samples, so one chosen segment hits it. */

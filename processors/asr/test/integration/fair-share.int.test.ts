@@ -6,7 +6,7 @@
 import type { SegmentTranscribed } from "@lingostream/schemas";
 import { createStackContext, type StackContext, waitFor } from "@lingostream/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startAsrProcessor } from "../../src/processor.ts";
+import { startAsrProcessor } from "../../src/service.ts";
 import { asrTestConfig, collectTopic, publishSegments } from "./segment-events.ts";
 
 const TWO_SECONDS = Buffer.alloc(16000 * 2 * 2);

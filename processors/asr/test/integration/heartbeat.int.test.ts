@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStackContext, waitFor, type StackContext } from "@lingostream/testkit";
 import type { SegmentTranscribed } from "@lingostream/schemas";
-import { startAsrProcessor } from "../../src/processor.ts";
+import { startAsrProcessor } from "../../src/service.ts";
 import type { AsrEngine } from "../../src/engines/engine.ts";
 import { asrTestConfig, collectTopic, publishSegment } from "./segment-events.ts";
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { segmentResultKey } from "@lingostream/runtime";
 import type { SegmentFailed, SegmentTranscribed } from "@lingostream/schemas";
 import { createStackContext, waitFor, type StackContext } from "@lingostream/testkit";
-import { startAsrProcessor } from "../../src/processor.ts";
+import { startAsrProcessor } from "../../src/service.ts";
 import { asrTestConfig, collectTopic, publishSegment } from "./segment-events.ts";
 
 describe("asr processor and released audio", () => {

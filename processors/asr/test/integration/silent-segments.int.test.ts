@@ -7,7 +7,7 @@ import { createStackContext, type StackContext, waitFor } from "@lingostream/tes
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeterministicEngine } from "../../src/engines/deterministic.ts";
 import type { AudioInput, TranscribeOptions } from "../../src/engines/engine.ts";
-import { startAsrProcessor } from "../../src/processor.ts";
+import { startAsrProcessor } from "../../src/service.ts";
 import { asrTestConfig, collectTopic, publishSegment } from "./segment-events.ts";
 
 /** The deterministic engine, counting the seconds of audio it is asked to transcribe. */

@@ -2,7 +2,7 @@ import { createLogger, Registry, type MemoryConfig, type MemorySample, type Serv
 import { topicNames, type MemoryPressure, type PressureTrend } from "@lingostream/schemas";
 import { describe, expect, it } from "vitest";
 import { loadPressureMonitorConfig } from "./config.ts";
-import { startPressureMonitor } from "./monitor.ts";
+import { startPressureMonitor } from "./service.ts";
 
 const GiB = 1024 ** 3;
 
