@@ -7,14 +7,14 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { availableCores, wordErrorRate } from "@lingostream/runtime";
-import { createEngine, DECODER_MEMORY_BYTES, resolveSlots, resolveWhisperThreads, whisperDecoderMemoryBytes, type AsrEngine } from "@lingostream/asr";
+import { type AsrEngine, createEngine, DECODER_MEMORY_BYTES, resolveSlots, resolveWhisperThreads, whisperDecoderMemoryBytes } from "@lingostream/asr";
+import { availableCores } from "@lingostream/runtime";
 import { segmentMedia } from "@lingostream/segmenter";
-import { LONG_TEXT, SHORT_TEXTS, loadWavAudio } from "@lingostream/testkit";
+import { LONG_TEXT, loadWavAudio, SHORT_TEXTS, wordErrorRate } from "@lingostream/testkit";
 import { renderSpeech } from "./fixtures/media.ts";
 import { readProcCpuSeconds } from "./proc-cpu.ts";
 import { readProcMemory } from "./proc-memory.ts";
-import { ratio, type BenchContext, type Benchmark, type BenchmarkOutcome, type Row } from "./report.ts";
+import { type BenchContext, type Benchmark, type BenchmarkOutcome, type Row, ratio } from "./report.ts";
 
 export interface EngineBenchOptions {
   /** 30 s segments of LONG_TEXT speech decoded by each PocketSphinx engine (persistent vs a process per segment). */

@@ -9,16 +9,16 @@
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { createEngine, resolveWhisperThreads, type AsrEngine } from "@lingostream/asr";
+import { type AsrEngine, createEngine, resolveWhisperThreads } from "@lingostream/asr";
+import { availableCores } from "@lingostream/runtime";
 import { segmentMedia } from "@lingostream/segmenter";
-import { availableCores, wordErrorRate } from "@lingostream/runtime";
-import { LONG_TEXT, createStackContext, loadWavAudio } from "@lingostream/testkit";
+import { createStackContext, LONG_TEXT, loadWavAudio, wordErrorRate } from "@lingostream/testkit";
 import { readPipelineTimes } from "./fixtures/event-times.ts";
 import { deleteObjects, tenantPrefixes } from "./fixtures/events.ts";
 import { renderSpeech } from "./fixtures/media.ts";
 import { metricTotal } from "./fixtures/metrics.ts";
 import { loadAverage } from "./machine.ts";
-import { ratio, type BenchContext, type Benchmark, type BenchmarkOutcome, type PipelineHooks, type Row } from "./report.ts";
+import { type BenchContext, type Benchmark, type BenchmarkOutcome, type PipelineHooks, type Row, ratio } from "./report.ts";
 
 export type OverheadEngine = "whisper" | "pocketsphinx";
 

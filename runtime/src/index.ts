@@ -16,6 +16,5 @@ export * from "./topic-admin.ts";
 export * from "./media-source.ts";
 export * from "./memory/index.ts";
 export * from "./wav.ts";
-export * from "./wer.ts";
 export * from "./job-events.ts";
 export * from "./tenant-table.ts";

@@ -3,3 +3,4 @@ export * from "./speech-texts.ts";
 export * from "./stack-context.ts";
 export * from "./synthesize.ts";
 export * from "./wait-for.ts";
+export * from "./wer.ts";

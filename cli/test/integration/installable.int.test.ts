@@ -10,8 +10,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { wordErrorRate } from "@lingostream/runtime";
-import { createStackContext, type StackContext } from "@lingostream/testkit";
+import { createStackContext, type StackContext, wordErrorRate } from "@lingostream/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));

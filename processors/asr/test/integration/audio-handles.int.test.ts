@@ -3,10 +3,10 @@
 // produce) leaves no live audio handle and no buffer in use, and each segment
 // still ends as a result or a dead letter.
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HandleRegistry, type ServiceContext } from "@lingostream/runtime";
 import type { AudioSegment, EventSerde, SegmentFailed, SegmentTranscribed } from "@lingostream/schemas";
-import { createStackContext, waitFor, type StackContext } from "@lingostream/testkit";
+import { createStackContext, type StackContext, waitFor } from "@lingostream/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeterministicEngine } from "../../src/engines/deterministic.ts";
 import type { AsrEngine } from "../../src/engines/engine.ts";
 import { EngineError } from "../../src/engines/errors.ts";

@@ -13,14 +13,12 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type FixtureText, LONG_TEXT, loadWavAudio, SHORT_TEXTS, synthesizeSpeech, wordErrorRate } from "@lingostream/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { wordErrorRate } from "@lingostream/runtime";
 import type { AudioInput, EngineResult, EngineWord } from "../../src/engines/engine.ts";
 import { EngineError } from "../../src/engines/errors.ts";
 import { PocketSphinxEngine } from "../../src/engines/pocketsphinx.ts";
 import { PocketSphinxSpawnEngine } from "../../src/engines/pocketsphinx-spawn.ts";
-import { loadWavAudio, synthesizeSpeech } from "@lingostream/testkit";
-import { type FixtureText, LONG_TEXT, SHORT_TEXTS } from "@lingostream/testkit";
 
 const MAX_WER_SHORT = 0.35;
 const MAX_WER_LONG = 0.2;

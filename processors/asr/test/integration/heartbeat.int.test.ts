@@ -1,11 +1,11 @@
 // A segment that takes longer than the consumer session timeout must not get
 // the worker thrown out of its group: the processor heartbeats while it works.
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createStackContext, waitFor, type StackContext } from "@lingostream/testkit";
 import type { SegmentTranscribed } from "@lingostream/schemas";
-import { startAsrProcessor } from "../../src/service.ts";
+import { createStackContext, type StackContext, waitFor } from "@lingostream/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AsrEngine } from "../../src/engines/engine.ts";
+import { startAsrProcessor } from "../../src/service.ts";
 import { asrTestConfig, collectTopic, publishSegment } from "./segment-events.ts";
 
 const SESSION_TIMEOUT_MS = 6000; // the broker's minimum (group.min.session.timeout.ms)

@@ -3,10 +3,10 @@
 // result is in the store it is done, not dead-lettered; if not, the missing
 // audio is the segment's fault as before.
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { segmentResultKey } from "@lingostream/runtime";
 import type { SegmentFailed, SegmentTranscribed } from "@lingostream/schemas";
-import { createStackContext, waitFor, type StackContext } from "@lingostream/testkit";
+import { createStackContext, type StackContext, waitFor } from "@lingostream/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAsrProcessor } from "../../src/service.ts";
 import { asrTestConfig, collectTopic, publishSegment } from "./segment-events.ts";
 

@@ -13,8 +13,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { wordErrorRate } from "@lingostream/runtime";
-import { hasRecordedSpeech, loadWavAudio, recordedSpeech, SHORT_TEXTS, synthesizeSpeech } from "@lingostream/testkit";
+import { hasRecordedSpeech, loadWavAudio, recordedSpeech, SHORT_TEXTS, synthesizeSpeech, wordErrorRate } from "@lingostream/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AudioInput } from "../../src/engines/engine.ts";
 import { EngineError } from "../../src/engines/errors.ts";
