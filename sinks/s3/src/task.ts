@@ -3,6 +3,7 @@
 // each only after what it covers is durable in S3.
 
 import { appendJobEvent, type Logger, type ServiceContext } from "@lingostream/runtime";
+import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from "kafkajs";
 import { AudioCleanup } from "./audio-cleanup.ts";
 import { AudioSweeper } from "./audio-sweep.ts";
 import type { ResolvedSinkOptions } from "./config.ts";
@@ -11,7 +12,6 @@ import { readDeadLetter, readJobEvent, readSegmentResult } from "./events.ts";
 import { toJson } from "./format.ts";
 import { type CompletedJob, type CompletionOutcome, JobCompletion } from "./job-completion.ts";
 import { JobLedger, type LedgerOutcome } from "./job-ledger.ts";
-import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from "./kafka-types.ts";
 import { KeyedMutex } from "./keyed-mutex.ts";
 import type { SinkMetrics } from "./metrics.ts";
 import { PartitionBackoff } from "./partition-backoff.ts";
