@@ -66,8 +66,8 @@ class ScriptedEngine implements AsrEngine {
 
   async transcribe(audio: AudioInput, opts: TranscribeOptions) {
     const fate = this.script.decide(audio);
-    if (fate === "permanent") throw new EngineError("engine", "scripted permanent failure", { retryable: false });
-    if (fate === "retryable") throw new EngineError("engine", "scripted transient failure", { retryable: true });
+    if (fate === "permanent") throw new EngineError("engine", "scripted permanent failure", { retriable: false });
+    if (fate === "retryable") throw new EngineError("engine", "scripted transient failure", { retriable: true });
     return this.inner.transcribe(audio, opts);
   }
 

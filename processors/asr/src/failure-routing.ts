@@ -44,7 +44,7 @@ export class FailureRouter {
     // would hold an in-flight slot and the partition's commit. Backoff belongs
     // in delay topics (one per delay, read by a consumer that pauses only
     // that topic until its head is due), not in this loop.
-    if (segment && failure.retryable && attempt < maxAttempts) {
+    if (segment && failure.retriable && attempt < maxAttempts) {
       const retried: AudioSegment = { ...segment, attempt: attempt + 1, firstFailureTime, producerId: ctx.instanceId, eventTime: now };
       await producer.send({ topic, acks: -1, messages: [{ key: segment.segmentId, value: await ctx.serde.encode("segments", retried) }] });
       stats.retried++;
@@ -64,7 +64,7 @@ export class FailureRouter {
       source: { topic, partition, offset: message.offset },
       errorClass: failure.errorClass,
       message: failure.message.slice(0, 2000),
-      retryable: failure.retryable,
+      retryable: failure.retriable,
       attempt,
       firstFailureTime,
       lastFailureTime: now,
@@ -75,9 +75,9 @@ export class FailureRouter {
     const key = segment?.segmentId ?? message.key?.toString("utf8").slice(0, 200) ?? `${topic}-${partition}-${message.offset}`;
     await producer.send({ topic: ctx.topics.segmentsFailed, acks: -1, messages: [{ key, value: await ctx.serde.encode("segmentsFailed", deadLetter) }] });
     stats.failed++;
-    metrics.failed.inc({ error_class: failure.errorClass, retryable: String(failure.retryable) });
+    metrics.failed.inc({ error_class: failure.errorClass, retryable: String(failure.retriable) });
     logger.error(
-      { topic, partition, offset: message.offset, jobId: segment?.jobId, segmentId: segment?.segmentId, attempt, errorClass: failure.errorClass, retryable: failure.retryable, err: failure.message },
+      { topic, partition, offset: message.offset, jobId: segment?.jobId, segmentId: segment?.segmentId, attempt, errorClass: failure.errorClass, retriable: failure.retriable, err: failure.message },
       "segment dead-lettered",
     );
   }

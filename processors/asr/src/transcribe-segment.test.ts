@@ -136,7 +136,7 @@ describe("transcribeSegment audio ownership", () => {
 
   it("holds nothing when the engine fails", async () => {
     const { deps, nothingHeld } = setup(wav);
-    await expect(transcribeSegment(segment(wav), failingEngine(new EngineError("engine", "decoder crashed", { retryable: false })), deps)).rejects.toMatchObject({
+    await expect(transcribeSegment(segment(wav), failingEngine(new EngineError("engine", "decoder crashed", { retriable: false })), deps)).rejects.toMatchObject({
       errorClass: "engine",
     });
     nothingHeld();

@@ -23,7 +23,7 @@ export function ensureDecoderBuilt(): Promise<string> {
       // installed) can try again.
       build = undefined;
       const detail = stderr.trim() || err.message;
-      reject(new EngineError("engine", `cannot build ps-decoder: ${detail}`, { retryable: false, cause: err }));
+      reject(new EngineError("engine", `cannot build ps-decoder: ${detail}`, { retriable: false, cause: err }));
     });
   });
   return build;

@@ -49,16 +49,16 @@ export function awaitDecoderReady(proc: DecoderProcess, deadline: Deadline): Pro
     } catch (err) {
       // Dying before the ready line means a broken install, not bad luck.
       throw new EngineError("engine", err instanceof Error ? err.message : String(err), {
-        retryable: false,
+        retriable: false,
         cause: err,
       });
     }
     const reply = parseDecoderLine(line);
     if (reply.kind === "ready") return reply.loadMs;
     if (reply.kind === "error") {
-      throw new EngineError("engine", `${proc.label} failed to start: ${reply.message}`, { retryable: false });
+      throw new EngineError("engine", `${proc.label} failed to start: ${reply.message}`, { retriable: false });
     }
-    throw new EngineError("engine", `${proc.label} replied before announcing it was ready`, { retryable: false });
+    throw new EngineError("engine", `${proc.label} replied before announcing it was ready`, { retriable: false });
   });
 }
 
@@ -89,7 +89,7 @@ export function decodeWithProcess(
       line = await proc.readLine();
     } catch (err) {
       if (err instanceof DecoderExitedError) {
-        throw new EngineError("engine", `${err.message} while decoding`, { retryable: true, cause: err });
+        throw new EngineError("engine", `${err.message} while decoding`, { retriable: true, cause: err });
       }
       throw err;
     }
@@ -100,7 +100,7 @@ export function decodeWithProcess(
         : { words: reply.words, text: reply.text, language: reply.language };
     }
     if (reply.kind === "error") throw replyError(proc.label, reply.message, reply.errorClass);
-    throw new EngineError("engine", `unexpected ready line from ${proc.label}`, { retryable: false });
+    throw new EngineError("engine", `unexpected ready line from ${proc.label}`, { retriable: false });
   });
 }
 
@@ -111,7 +111,7 @@ export function decodeWithProcess(
  * kills this one); a setup problem is not.
  */
 export function replyError(label: string, message: string, errorClass?: "decode" | "engine" | "config"): EngineError {
-  if (errorClass === "engine") return new EngineError("engine", `${label}: ${message}`, { retryable: true });
-  if (errorClass === "config") return new EngineError("engine", `${label}: ${message}`, { retryable: false });
+  if (errorClass === "engine") return new EngineError("engine", `${label}: ${message}`, { retriable: true });
+  if (errorClass === "config") return new EngineError("engine", `${label}: ${message}`, { retriable: false });
   return new EngineError("decode", `${label}: ${message}`);
 }

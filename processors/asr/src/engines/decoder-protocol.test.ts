@@ -48,7 +48,7 @@ describe("resolveDecoderLanguage", () => {
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(EngineError);
-      expect((err as EngineError).retryable).toBe(false);
+      expect((err as EngineError).retriable).toBe(false);
     }
   });
 });
@@ -102,7 +102,7 @@ describe("parseDecoderLine", () => {
       } catch (err) {
         expect(err).toBeInstanceOf(EngineError);
         expect((err as EngineError).errorClass).toBe("engine");
-        expect((err as EngineError).retryable).toBe(false);
+        expect((err as EngineError).retriable).toBe(false);
       }
     }
   });

@@ -73,7 +73,7 @@ function finite(value: unknown): number | undefined {
 }
 
 function malformed(line: string): EngineError {
-  return new EngineError("engine", `malformed decoder reply: ${line.slice(0, 200)}`, { retryable: false });
+  return new EngineError("engine", `malformed decoder reply: ${line.slice(0, 200)}`, { retriable: false });
 }
 
 export function parseDecoderLine(line: string): DecoderLine {
@@ -81,7 +81,7 @@ export function parseDecoderLine(line: string): DecoderLine {
   try {
     parsed = JSON.parse(line);
   } catch (err) {
-    throw new EngineError("engine", `decoder wrote non-JSON: ${line.slice(0, 200)}`, { retryable: false, cause: err });
+    throw new EngineError("engine", `decoder wrote non-JSON: ${line.slice(0, 200)}`, { retriable: false, cause: err });
   }
   if (!isRecord(parsed)) throw malformed(line);
   if (typeof parsed.error === "string") {

@@ -52,7 +52,7 @@ describe("DeterministicEngine", () => {
     await expect(pending).rejects.toMatchObject({ name: "AbortError" });
     await expect(
       engine.transcribe({ pcm: noise(10, 3), sampleRate: 16000 }, { language: "en", signal: AbortSignal.timeout(10) }),
-    ).rejects.toMatchObject({ errorClass: "timeout", retryable: true });
+    ).rejects.toMatchObject({ errorClass: "timeout", retriable: true });
   });
 
   it("rejects odd PCM as decode and work after close as engine", async () => {

@@ -45,7 +45,7 @@ export class DeterministicEngine implements AsrEngine {
   }
 
   async transcribe(audio: AudioInput, opts: TranscribeOptions): Promise<EngineResult> {
-    if (this.#closer.signal.aborted) throw new EngineError("engine", "deterministic engine is closed", { retryable: false });
+    if (this.#closer.signal.aborted) throw new EngineError("engine", "deterministic engine is closed", { retriable: false });
     if (audio.sampleRate <= 0 || audio.pcm.length % 2 !== 0) {
       throw new EngineError("decode", `invalid PCM: ${audio.pcm.length} bytes at ${audio.sampleRate} Hz`);
     }

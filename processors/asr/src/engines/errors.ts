@@ -1,32 +1,33 @@
 // Engines classify their own failures, because only the engine knows whether a
 // failure is about the audio (retrying cannot help), the backend (it may) or
-// the clock. The pipeline maps these onto its own error type at the boundary.
+// the clock. An EngineError is one of the pipeline's errors: its class is the
+// PipelineError code, and `retriable` says whether the segment may be tried again.
+
+import { PipelineError } from "@lingostream/runtime";
 
 export type EngineErrorClass = "engine" | "timeout" | "decode";
 
 export interface EngineErrorOptions {
-  retryable?: boolean;
+  retriable?: boolean;
   cause?: unknown;
   /** Server-suggested wait (HTTP Retry-After), when there is one. */
   retryAfterMs?: number;
 }
 
-const retryableByDefault: Record<EngineErrorClass, boolean> = {
+const retriableByDefault: Record<EngineErrorClass, boolean> = {
   engine: true,
   timeout: true,
   decode: false,
 };
 
-export class EngineError extends Error {
+export class EngineError extends PipelineError {
   readonly errorClass: EngineErrorClass;
-  readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
 
   constructor(errorClass: EngineErrorClass, message: string, options: EngineErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(errorClass, message, { cause: options.cause, retriable: options.retriable ?? retriableByDefault[errorClass] });
     this.name = "EngineError";
     this.errorClass = errorClass;
-    this.retryable = options.retryable ?? retryableByDefault[errorClass];
     this.retryAfterMs = options.retryAfterMs;
   }
 }

@@ -110,29 +110,29 @@ describe("OpenAiEngine over HTTP", () => {
     const engine = new OpenAiEngine({ baseUrl });
     handler = json(429, { error: { message: "slow down" } }, { "retry-after": "2" });
     const throttled = await failure(engine);
-    expect(throttled).toMatchObject({ errorClass: "engine", retryable: true, retryAfterMs: 2000 });
+    expect(throttled).toMatchObject({ errorClass: "engine", retriable: true, retryAfterMs: 2000 });
     expect(throttled.message).toContain("slow down");
     handler = json(503, { error: "overloaded" });
-    expect(await failure(engine)).toMatchObject({ errorClass: "engine", retryable: true });
+    expect(await failure(engine)).toMatchObject({ errorClass: "engine", retriable: true });
   });
 
   it("classifies other 4xx as non-retryable", async () => {
     const engine = new OpenAiEngine({ baseUrl, apiKey: "wrong" });
     for (const status of [400, 401, 404, 413]) {
       handler = json(status, { error: "no" });
-      expect(await failure(engine)).toMatchObject({ errorClass: "engine", retryable: false });
+      expect(await failure(engine)).toMatchObject({ errorClass: "engine", retriable: false });
     }
   });
 
   it("turns a non-JSON success body into a non-retryable engine error", async () => {
     handler = (_req, res) => res.end("<html>proxy</html>");
-    expect(await failure(new OpenAiEngine({ baseUrl }))).toMatchObject({ errorClass: "engine", retryable: false });
+    expect(await failure(new OpenAiEngine({ baseUrl }))).toMatchObject({ errorClass: "engine", retriable: false });
   });
 
   it("times out with a retryable timeout error", async () => {
     handler = (_req, res) => setTimeout(() => res.end("{}"), 2000).unref();
     const err = await failure(new OpenAiEngine({ baseUrl, timeoutMs: 100 }));
-    expect(err).toMatchObject({ errorClass: "timeout", retryable: true });
+    expect(err).toMatchObject({ errorClass: "timeout", retriable: true });
   });
 
   it("passes a caller abort through and maps a caller deadline to timeout", async () => {
@@ -151,13 +151,13 @@ describe("OpenAiEngine over HTTP", () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const err = await failure(new OpenAiEngine({ baseUrl: `http://127.0.0.1:${port}` }));
-    expect(err).toMatchObject({ errorClass: "engine", retryable: true });
+    expect(err).toMatchObject({ errorClass: "engine", retriable: true });
   });
 
   it("rejects work after close", async () => {
     const engine = new OpenAiEngine({ baseUrl });
     await engine.close();
-    expect(await failure(engine)).toMatchObject({ errorClass: "engine", retryable: false });
+    expect(await failure(engine)).toMatchObject({ errorClass: "engine", retriable: false });
   });
 });
 
@@ -186,10 +186,10 @@ describe("mapTranscriptionResponse", () => {
 
 describe("classifyHttpStatus", () => {
   it("treats 408 as a retryable timeout and parses HTTP-date Retry-After", () => {
-    expect(classifyHttpStatus(408, "")).toMatchObject({ errorClass: "timeout", retryable: true });
+    expect(classifyHttpStatus(408, "")).toMatchObject({ errorClass: "timeout", retriable: true });
     const later = new Date(Date.now() + 60_000).toUTCString();
     const err = classifyHttpStatus(502, "bad gateway", later);
-    expect(err.retryable).toBe(true);
+    expect(err.retriable).toBe(true);
     expect(err.retryAfterMs).toBeGreaterThan(50_000);
   });
 });

@@ -30,7 +30,7 @@ function finite(value: unknown): number | undefined {
 
 /** Maps a verbose_json body onto an EngineResult; exported for tests. */
 export function mapTranscriptionResponse(body: unknown, requestedLanguage: string): EngineResult {
-  if (!isRecord(body)) throw new EngineError("engine", "transcription response is not a JSON object", { retryable: false });
+  if (!isRecord(body)) throw new EngineError("engine", "transcription response is not a JSON object", { retriable: false });
   const text = typeof body.text === "string" ? body.text.trim() : "";
   const words: EngineWord[] = [];
   if (Array.isArray(body.words)) {
@@ -70,8 +70,8 @@ export function classifyHttpStatus(status: number, detail: string, retryAfter?: 
   const wait = retryAfterMs(retryAfter ?? null);
   const extra = wait === undefined ? {} : { retryAfterMs: wait };
   if (status === 408) return new EngineError("timeout", message, extra);
-  if (status === 429 || status >= 500) return new EngineError("engine", message, { retryable: true, ...extra });
-  return new EngineError("engine", message, { retryable: false });
+  if (status === 429 || status >= 500) return new EngineError("engine", message, { retriable: true, ...extra });
+  return new EngineError("engine", message, { retriable: false });
 }
 
 export class OpenAiEngine implements AsrEngine {
@@ -88,7 +88,7 @@ export class OpenAiEngine implements AsrEngine {
   }
 
   async transcribe(audio: AudioInput, opts: TranscribeOptions): Promise<EngineResult> {
-    if (this.#closed) throw new EngineError("engine", "openai engine is closed", { retryable: false });
+    if (this.#closed) throw new EngineError("engine", "openai engine is closed", { retriable: false });
     if (opts.signal?.aborted) throw abortError(opts.signal);
     const timeoutMs = this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const form = new FormData();
@@ -118,7 +118,7 @@ export class OpenAiEngine implements AsrEngine {
         body = JSON.parse(bodyText);
       } catch (err) {
         throw new EngineError("engine", `transcription server sent non-JSON: ${bodyText.slice(0, 200)}`, {
-          retryable: false,
+          retriable: false,
           cause: err,
         });
       }
@@ -133,7 +133,7 @@ export class OpenAiEngine implements AsrEngine {
       // fetch rejects with TypeError for DNS, refused and reset connections.
       const detail = err instanceof Error ? `${err.message}${err.cause instanceof Error ? ` (${err.cause.message})` : ""}` : String(err);
       throw new EngineError("engine", `transcription request to ${this.#endpoint} failed: ${detail}`, {
-        retryable: true,
+        retriable: true,
         cause: err,
       });
     } finally {

@@ -66,7 +66,7 @@ export class PersistentDecoder {
   }
 
   closedError(): EngineError {
-    return new EngineError("engine", `${this.#settings.engineLabel} engine is closed`, { retryable: false });
+    return new EngineError("engine", `${this.#settings.engineLabel} engine is closed`, { retriable: false });
   }
 
   /** Starts the decoder ahead of the first segment; resolves to the model load time. */

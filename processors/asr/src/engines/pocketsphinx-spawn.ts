@@ -23,7 +23,7 @@ export class PocketSphinxSpawnEngine implements AsrEngine {
   }
 
   async transcribe(audio: AudioInput, opts: TranscribeOptions): Promise<EngineResult> {
-    if (this.#closed) throw new EngineError("engine", "PocketSphinx engine is closed", { retryable: false });
+    if (this.#closed) throw new EngineError("engine", "PocketSphinx engine is closed", { retriable: false });
     checkDecoderAudio(audio);
     const language = resolveDecoderLanguage(opts.language);
     if (opts.signal?.aborted) throw abortError(opts.signal);

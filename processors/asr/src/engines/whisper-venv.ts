@@ -34,7 +34,7 @@ export function ensureWhisperPython(): Promise<string> {
       // installed) can try again.
       venv = undefined;
       const detail = stderr.trim() || err?.message || "it printed no python path";
-      reject(new EngineError("engine", `cannot set up the whisper engine's Python: ${detail}`, { retryable: false, cause: err }));
+      reject(new EngineError("engine", `cannot set up the whisper engine's Python: ${detail}`, { retriable: false, cause: err }));
     });
   });
   return venv;

@@ -83,7 +83,7 @@ describe("WhisperEngine", () => {
     const engine = new WhisperEngine({ python: "/nonexistent/python" });
     const err = await engine.transcribe({ pcm: Buffer.alloc(320), sampleRate: 8000 }, { language: "en" }).catch((e) => e);
     expect(err).toBeInstanceOf(EngineError);
-    expect(err).toMatchObject({ errorClass: "decode", retryable: false });
+    expect(err).toMatchObject({ errorClass: "decode", retriable: false });
     expect(engine.pid).toBeUndefined();
     await engine.close();
   });
@@ -93,7 +93,7 @@ describe("WhisperEngine", () => {
     await engine.close();
     await expect(engine.transcribe({ pcm: Buffer.alloc(320), sampleRate: 16000 }, { language: "en" })).rejects.toMatchObject({
       errorClass: "engine",
-      retryable: false,
+      retriable: false,
     });
   });
 });

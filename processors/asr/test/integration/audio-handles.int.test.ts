@@ -21,7 +21,7 @@ function engineFailingOn(samples: number): AsrEngine {
   return {
     name: "deterministic",
     async transcribe(audio, opts) {
-      if (audio.pcm.byteLength / 2 === samples) throw new EngineError("engine", "injected engine failure", { retryable: false });
+      if (audio.pcm.byteLength / 2 === samples) throw new EngineError("engine", "injected engine failure", { retriable: false });
       return inner.transcribe(audio, opts);
     },
     close: () => inner.close(),

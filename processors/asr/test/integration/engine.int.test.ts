@@ -172,7 +172,7 @@ describe("persistent PocketSphinx engine", () => {
   it("rejects audio that is not 16 kHz as a decode error", async () => {
     const err = await persistent.transcribe({ pcm: Buffer.alloc(16000), sampleRate: 8000 }, { language: "en" }).catch((e) => e);
     expect(err).toBeInstanceOf(EngineError);
-    expect(err).toMatchObject({ errorClass: "decode", retryable: false });
+    expect(err).toMatchObject({ errorClass: "decode", retriable: false });
   });
 
   it("returns no words for empty audio without disturbing the decoder", async () => {
@@ -201,7 +201,7 @@ describe("decoder process lifecycle", () => {
       await engine.start();
       const pid = engine.pid!;
       const err = await transcribeFixture(engine, LONG_TEXT).catch((e) => e);
-      expect(err).toMatchObject({ errorClass: "timeout", retryable: true });
+      expect(err).toMatchObject({ errorClass: "timeout", retriable: true });
       expect(isRunning(pid)).toBe(false);
       const short = await engine.transcribe(clip(audio.get("weather")!, 0, 1), { language: "en" });
       expect(short.language).toBe("en");
@@ -215,7 +215,7 @@ describe("decoder process lifecycle", () => {
     const engine = new PocketSphinxEngine();
     try {
       const err = await engine.transcribe(audio.get(LONG_TEXT.id)!, { language: "en", signal: AbortSignal.timeout(1500) }).catch((e) => e);
-      expect(err).toMatchObject({ errorClass: "timeout", retryable: true });
+      expect(err).toMatchObject({ errorClass: "timeout", retriable: true });
     } finally {
       await engine.close();
     }
@@ -236,7 +236,7 @@ describe("decoder process lifecycle", () => {
       expect(busyPid).not.toBe(idlePid);
       const pending = transcribeFixture(engine, LONG_TEXT);
       setTimeout(() => process.kill(busyPid, "SIGKILL"), 300);
-      await expect(pending).rejects.toMatchObject({ errorClass: "engine", retryable: true });
+      await expect(pending).rejects.toMatchObject({ errorClass: "engine", retriable: true });
       await expect(transcribeFixture(engine, SHORT_TEXTS[1]!)).resolves.toMatchObject({ language: "en" });
     } finally {
       await engine.close();
@@ -253,14 +253,14 @@ describe("decoder process lifecycle", () => {
     await engine.close();
     expect(isRunning(pid)).toBe(false);
     expect(await pending).toMatchObject({ errorClass: "engine" });
-    expect(await queued).toMatchObject({ errorClass: "engine", retryable: false });
-    await expect(transcribeFixture(engine, SHORT_TEXTS[0]!)).rejects.toMatchObject({ retryable: false });
+    expect(await queued).toMatchObject({ errorClass: "engine", retriable: false });
+    await expect(transcribeFixture(engine, SHORT_TEXTS[0]!)).rejects.toMatchObject({ retriable: false });
   });
 
   it("reports a missing model as a non-retryable engine error", async () => {
     const engine = new PocketSphinxEngine({ modelDir: join(dir, "no-such-model") });
     const err = await engine.transcribe(clip(audio.get("weather")!, 0, 1), { language: "en" }).catch((e) => e);
-    expect(err).toMatchObject({ errorClass: "engine", retryable: false });
+    expect(err).toMatchObject({ errorClass: "engine", retriable: false });
     expect(err.message).toContain("acoustic model directory not found");
     await engine.close();
   });

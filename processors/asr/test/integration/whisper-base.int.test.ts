@@ -94,7 +94,7 @@ describe("whisper engine with the bundled base model", () => {
     const pid = engine.pid;
     const err = await engine.transcribe(audio.get(SHORT_TEXTS[0]!.id)!, { language: "xx" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EngineError);
-    expect(err).toMatchObject({ errorClass: "decode", retryable: false });
+    expect(err).toMatchObject({ errorClass: "decode", retriable: false });
     expect((err as Error).message).toContain('"xx"');
     expect(engine.pid).toBe(pid);
   });

@@ -64,12 +64,12 @@ async function expectRefused(engine: WhisperEngine, message: RegExp): Promise<vo
   try {
     const err = await engine.start().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EngineError);
-    expect(err).toMatchObject({ errorClass: "engine", retryable: false });
+    expect(err).toMatchObject({ errorClass: "engine", retriable: false });
     expect((err as Error).message).toMatch(message);
     expect(engine.pid).toBeUndefined();
     expect(decoderChildren()).toEqual([]);
     // Every later segment is refused the same way, not decoded by a half-started decoder.
-    await expect(engine.transcribe(speech, { language: "en" })).rejects.toMatchObject({ errorClass: "engine", retryable: false });
+    await expect(engine.transcribe(speech, { language: "en" })).rejects.toMatchObject({ errorClass: "engine", retriable: false });
     expect(decoderChildren()).toEqual([]);
   } finally {
     await engine.close();

@@ -236,7 +236,7 @@ describe("whisper engine failures", () => {
     const pid = engine.pid;
     const err = await engine.transcribe(audio.get("weather")!, { language: "fr" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EngineError);
-    expect(err).toMatchObject({ errorClass: "decode", retryable: false });
+    expect(err).toMatchObject({ errorClass: "decode", retriable: false });
     expect((err as Error).message).toMatch(/English-only.*"fr".*LINGOSTREAM_WHISPER_MODEL/);
     expect(engine.pid).toBe(pid);
   });
@@ -245,7 +245,7 @@ describe("whisper engine failures", () => {
     const broken = new WhisperEngine({ model: join(dir, "no-such-model") });
     try {
       const err = await broken.transcribe(silence(1), { language: "en" }).catch((e: unknown) => e);
-      expect(err).toMatchObject({ errorClass: "engine", retryable: false });
+      expect(err).toMatchObject({ errorClass: "engine", retriable: false });
       expect((err as Error).message).toContain("LINGOSTREAM_WHISPER_MODEL");
     } finally {
       await broken.close();
@@ -258,7 +258,7 @@ describe("whisper engine failures", () => {
       await slow.start();
       const pid = slow.pid!;
       const err = await transcribeFixture(slow, LONG_TEXT).catch((e: unknown) => e);
-      expect(err).toMatchObject({ errorClass: "timeout", retryable: true });
+      expect(err).toMatchObject({ errorClass: "timeout", retriable: true });
       expect(isRunning(pid)).toBe(false);
       await expect(slow.transcribe(silence(1), { language: "en" })).resolves.toMatchObject({ language: "en" });
       expect(slow.pid).not.toBe(pid);
@@ -280,7 +280,7 @@ describe("whisper engine failures", () => {
       expect(busyPid).not.toBe(idlePid);
       const pending = transcribeFixture(victim, LONG_TEXT);
       setTimeout(() => process.kill(busyPid, "SIGKILL"), 300);
-      await expect(pending).rejects.toMatchObject({ errorClass: "engine", retryable: true });
+      await expect(pending).rejects.toMatchObject({ errorClass: "engine", retriable: true });
       await expect(transcribeFixture(victim, SHORT_TEXTS[1]!)).resolves.toMatchObject({ language: "en" });
     } finally {
       await victim.close();
@@ -297,8 +297,8 @@ describe("whisper engine failures", () => {
     await closing.close();
     expect(isRunning(pid)).toBe(false);
     expect(await pending).toMatchObject({ errorClass: "engine" });
-    expect(await queued).toMatchObject({ errorClass: "engine", retryable: false });
-    await expect(transcribeFixture(closing, SHORT_TEXTS[0]!)).rejects.toMatchObject({ retryable: false });
+    expect(await queued).toMatchObject({ errorClass: "engine", retriable: false });
+    await expect(transcribeFixture(closing, SHORT_TEXTS[0]!)).rejects.toMatchObject({ retriable: false });
   });
 
   it("closes an idle decoder gracefully", async () => {
