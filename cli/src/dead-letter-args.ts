@@ -3,7 +3,7 @@
 
 import { assertValidId, PipelineError } from "@lingostream/runtime";
 import { ERROR_CLASS_SYMBOLS, type ErrorClass } from "@lingostream/schemas";
-import type { DeadLetterFilter } from "./dead-letters.ts";
+import type { DeadLetterFilter } from "./dead-letters/filter.ts";
 import { parseTimePoint } from "./time-args.ts";
 
 export interface FilterArgs {

@@ -7,7 +7,8 @@ import { readJobEvent, type SegmentFailed, type SegmentTranscribed } from "@ling
 import type { Command } from "commander";
 import { withCommandContext } from "../command-context.ts";
 import { type FilterArgs, parseFilter } from "../dead-letter-args.ts";
-import { DEFAULT_REPORT_LIMITS, type FailedGroup, FailedReport, type FailedReportLimits, matchesFilter } from "../dead-letters.ts";
+import { DEFAULT_REPORT_LIMITS, type FailedGroup, FailedReport, type FailedReportLimits } from "../dead-letters/failed-report.ts";
+import { matchesFilter } from "../dead-letters/filter.ts";
 import { commandEnv } from "../global-options.ts";
 import { addJsonOption, jsonText } from "../output-options.ts";
 import { scanEvents } from "../topic-scan/topic-scan.ts";

@@ -1,8 +1,9 @@
 import type { AudioSegment, SegmentFailed } from "@lingostream/schemas";
 import { describe, expect, it } from "vitest";
-import { parseFilter, parseRate } from "./dead-letter-args.ts";
-import { FailedReport, ReplaySelection, replaySegment } from "./dead-letters.ts";
-import { parseTimePoint } from "./time-args.ts";
+import { parseFilter, parseRate } from "../dead-letter-args.ts";
+import { parseTimePoint } from "../time-args.ts";
+import { FailedReport } from "./failed-report.ts";
+import { ReplaySelection, replaySegment } from "./replay-selection.ts";
 
 function segment(jobId: string, index: number, overrides: Partial<AudioSegment> = {}): AudioSegment {
   return {
