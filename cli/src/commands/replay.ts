@@ -5,8 +5,8 @@
 
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { mapLimit, type ServiceContext, segmentResultKey } from "@lingostream/runtime";
-import { jobEventValue, type SegmentFailed } from "@lingostream/schemas";
+import { appendJobEvent, mapLimit, type ServiceContext, segmentResultKey } from "@lingostream/runtime";
+import type { SegmentFailed } from "@lingostream/schemas";
 import type { Command } from "commander";
 import type { Producer } from "kafkajs";
 import { withCommandContext } from "../command-context.ts";
@@ -222,7 +222,7 @@ async function republish(ctx: ServiceContext, producer: Producer, candidates: Re
 async function recordReplay(ctx: ServiceContext, producer: Producer, replayId: string, job: ReplayedJob): Promise<void> {
   for (let i = 0; i < job.segmentIds.length; i += IDS_PER_EVENT) {
     const segmentIds = job.segmentIds.slice(i, i + IDS_PER_EVENT);
-    const event = jobEventValue("SegmentsReplayed", {
+    await appendJobEvent(ctx, producer, "SegmentsReplayed", {
       tenant: job.tenant,
       jobId: job.jobId,
       replayId,
@@ -231,7 +231,6 @@ async function recordReplay(ctx: ServiceContext, producer: Producer, replayId: s
       producerId: ctx.instanceId,
       eventTime: Date.now(),
     });
-    await producer.send({ topic: ctx.topics.jobs, acks: -1, messages: [{ key: job.jobId, value: await ctx.serde.encode("jobs", event) }] });
   }
 }
 
