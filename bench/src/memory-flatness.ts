@@ -6,15 +6,16 @@
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { sinkSpec } from "@lingostream/sink-s3";
 import { createStackContext } from "@lingostream/testkit";
 import { SEGMENT_PCM_BYTES } from "./fixtures/audio.ts";
 import { audioSegmentEvent, deleteObjects, produceAll, produceJobEvent, segmentAudioPrefix, sinkPrefixes, uploadSegmentAudio } from "./fixtures/events.ts";
-import { runProbe, type ProbeOutcome } from "./probe-runner.ts";
+import { renderLineChart } from "./line-chart.ts";
+import { type ProbeOutcome, runProbe } from "./probe-runner.ts";
 import type { BaselineProbeResult } from "./probes/baseline-stage.ts";
 import type { WorkerProbeResult } from "./probes/pipeline-workers.ts";
-import { ratio, type BenchContext, type Benchmark, type BenchmarkOutcome, type Row } from "./report.ts";
+import { type BenchContext, type Benchmark, type BenchmarkOutcome, type Row, ratio } from "./report.ts";
 import { formatBytes } from "./summary.ts";
-import { renderLineChart } from "./line-chart.ts";
 
 export interface MemoryFlatnessOptions {
   /** [small, large] segment counts; the goal compares the two. */
@@ -181,7 +182,7 @@ async function summarize(ctx: BenchContext, options: MemoryFlatnessOptions, resu
   const notes = [
     `Each measured thing ran in its own Node process; peak RSS is the child's own process.resourceUsage().maxRSS (VmHWM read from /proc by the parent agrees within sampling; both are in the JSON).`,
     `Segments are 30 s of 16 kHz mono audio (${formatBytes(SEGMENT_PCM_BYTES + 44)} WAV each, ${options.audioObjects} distinct objects in S3 reused in turn); results are ~75 words each (the deterministic engine made as wordy as speech, fixtures/wordy-engine.ts).`,
-    `Pipeline workers: startAsrProcessor and startS3Sink with their default configs (sink: flush at 500 records or 4 MiB per partition or 5 s), without the memory governor; one job of ${large} segments, like the baseline's one long file.`,
+    `Pipeline workers: startAsrProcessor and startS3Sink with their default configs (sink: flush at ${sinkSpec.flushRecords.default} records or ${formatBytes(sinkSpec.flushBytes.default)} per partition or ${sinkSpec.flushIntervalMs.default / 1000} s), without the memory governor; one job of ${large} segments, like the baseline's one long file.`,
     `"original (whole file)" decodes the whole file into one buffer first, as the original stage did; "original (audio streamed)" makes each segment's audio in turn and keeps only the results list, so it isolates the cost of accumulating results.`,
     `At ${large} segments the sink wrote ${sink ? `${formatBytes(sink.bytesWritten)} to S3 in ${sink.writingSeconds.toFixed(1)} s of flushing (${sink.activeSeconds.toFixed(1)} s from its first record to JobCompleted)` : "n/a"}; the processor handled ${processor ? `${(processor.handled / processor.activeSeconds).toFixed(1)} segments/s` : "n/a"}.`,
   ];
