@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { sampleEvents, sampleSegment } from "../test/sample-events.ts";
 import { jobEventValue, readJobEvent } from "./job-events.ts";
-import { parseSchema, topicSchema, topicType, type AvroRecordSchema } from "./topic-schemas.ts";
+import { type AvroRecordSchema, parseSchema, topicSchema, topicType } from "./topic-schemas.ts";
 
 type Json = Record<string, unknown>;
 

@@ -9,7 +9,7 @@
 import type { SchemaRegistry } from "@kafkajs/confluent-schema-registry";
 import type avro from "avsc";
 import { type CompatibilityLevel, type CompatibilityResult, RegistryAdmin } from "./registry-admin.ts";
-import { RegistryConnection, type RegistryClientOptions } from "./registry-connection.ts";
+import { type RegistryClientOptions, RegistryConnection } from "./registry-connection.ts";
 import { RegistryLibrary } from "./registry-library.ts";
 
 export type { CompatibilityLevel, CompatibilityResult } from "./registry-admin.ts";

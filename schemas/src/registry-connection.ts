@@ -2,6 +2,8 @@
 // timeout and retry policy, shared by the library calls and the plain fetch calls
 // so both follow one policy.
 
+import { setTimeout as sleep } from "node:timers/promises";
+
 export interface RegistryAuth {
   username: string;
   password: string;
@@ -42,7 +44,7 @@ export class RegistryConnection {
   /** Waits before retry number `attempt + 1`. Jitter so consumers that lost the registry together do not return together. */
   backoff(attempt: number): Promise<void> {
     const delay = this.#retryBaseMs * 2 ** attempt * (0.5 + Math.random() / 2);
-    return new Promise((resolve) => setTimeout(resolve, delay));
+    return sleep(delay);
   }
 }
 

@@ -2,7 +2,7 @@ import { readdirSync } from "node:fs";
 import type avro from "avsc";
 import { describe, expect, it } from "vitest";
 import { sampleEvents } from "../test/sample-events.ts";
-import { AVRO_DIR, parseSchema, TOPIC_KEYS, schemaFileName, topicSchema, topicType } from "./topic-schemas.ts";
+import { AVRO_DIR, parseSchema, schemaFileName, TOPIC_KEYS, topicSchema, topicType } from "./topic-schemas.ts";
 import { collectNamedTypes } from "./type-generator.ts";
 
 type Json = Record<string, unknown>;

@@ -1,7 +1,7 @@
 // Renders src/generated/types.ts from the topic schemas, walking the avsc Types
 // themselves so the TypeScript shapes are the ones avsc reads and writes.
 
-import { TOPIC_KEYS, schemaFileName, topicSchema, topicType } from "./topic-schemas.ts";
+import { schemaFileName, TOPIC_KEYS, topicSchema, topicType } from "./topic-schemas.ts";
 import type { TopicKey } from "./topics.ts";
 
 export const GENERATED_TYPES_FILE = new URL("./generated/types.ts", import.meta.url);

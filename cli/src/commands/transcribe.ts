@@ -11,6 +11,7 @@
 import { createReadStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Upload } from "@aws-sdk/lib-storage";
 import { asrSpec } from "@lingostream/asr";
 import {
@@ -338,7 +339,7 @@ class TranscribeRun {
     const watcher = this.watcher;
     if (!watcher) return;
     // The last JobCompleted of the drain may still be on its way to the watcher.
-    await new Promise((r) => setTimeout(r, settleMs));
+    await sleep(settleMs);
     for (const [jobId, job] of this.attached) {
       const state = watcher.jobs.get(jobId);
       if (!state || !isEnded(state)) continue;
@@ -381,7 +382,7 @@ class TranscribeRun {
         this.attach(job);
       }
       render();
-      await new Promise<void>((r) => setTimeout(r, 250));
+      await sleep(250);
     }
   }
 

@@ -1,7 +1,7 @@
 // Settings of the pressure monitor: the shared memory settings (including the
 // host its events carry) plus the key that names this monitor's events.
 
-import { ConfigError, loadConfig, memoryConfigProblems, memorySpec, str, type ConfigOf, type Env } from "@lingostream/runtime";
+import { ConfigError, type ConfigOf, type Env, loadConfig, memoryConfigProblems, memorySpec, str } from "@lingostream/runtime";
 
 export const pressureMonitorSpec = {
   ...memorySpec,

@@ -1,5 +1,5 @@
 // Public API of the pressure monitor service.
 
 export * from "./config.ts";
+export { type EventIdentity, eventIdentity, type PressureReason, pressureEvent, trendEvent } from "./pressure-events.ts";
 export * from "./service.ts";
-export { eventIdentity, pressureEvent, trendEvent, type EventIdentity, type PressureReason } from "./pressure-events.ts";

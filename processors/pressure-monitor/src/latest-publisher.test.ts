@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { LatestPublisher, type Outgoing } from "./latest-publisher.ts";
 
@@ -29,7 +30,7 @@ describe("LatestPublisher", () => {
       onError: () => {},
     });
     p.offer("pressure", item("p", "1"));
-    await new Promise((r) => setTimeout(r, 1));
+    await sleep(1);
     p.offer("pressure", item("p", "2"));
     p.offer("trend", item("t", "a"));
     p.offer("pressure", item("p", "3"));
@@ -51,7 +52,7 @@ describe("LatestPublisher", () => {
     });
     const keep = (waiting: Outgoing, next: Outgoing) => (waiting.reason === "level-change" ? { ...next, reason: "level-change" } : next);
     p.offer("pressure", item("p", "0"));
-    await new Promise((r) => setTimeout(r, 1));
+    await sleep(1);
     p.offer("pressure", item("p", "1", "level-change"), keep);
     p.offer("pressure", item("p", "2"), keep);
     first.open();

@@ -1,5 +1,6 @@
-import { createLogger, Registry, type MemoryConfig, type MemorySample, type ServiceContext } from "@lingostream/runtime";
-import { topicNames, type MemoryPressure, type PressureTrend } from "@lingostream/schemas";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createLogger, type MemoryConfig, type MemorySample, Registry, type ServiceContext } from "@lingostream/runtime";
+import { type MemoryPressure, type PressureTrend, topicNames } from "@lingostream/schemas";
 import { describe, expect, it } from "vitest";
 import { loadPressureMonitorConfig } from "./config.ts";
 import { startPressureMonitor } from "./service.ts";
@@ -84,7 +85,7 @@ async function until(check: () => boolean, ms = 2000) {
   const end = Date.now() + ms;
   while (!check()) {
     if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 2));
+    await sleep(2);
   }
 }
 

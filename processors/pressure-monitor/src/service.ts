@@ -6,29 +6,29 @@
 import { hostname } from "node:os";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import {
+  type Clock,
   classify,
   classifyKafkaError,
   computeUsage,
-  MemorySampler,
-  severity,
-  systemClock,
-  thresholdsOf,
-  TrendWindow,
-  usageOptionsOf,
-  type Clock,
   type MemoryConfig,
   type MemorySample,
+  MemorySampler,
   type MemoryScope,
   type MemoryUsage,
   type PressureLevel,
   type RunningService,
   type ServiceContext,
+  severity,
+  systemClock,
   type TrendStats,
+  TrendWindow,
+  thresholdsOf,
+  usageOptionsOf,
 } from "@lingostream/runtime";
 import type { MemoryPressure } from "@lingostream/schemas";
 import { LatestPublisher, type Outgoing } from "./latest-publisher.ts";
 import { createMonitorMetrics } from "./metrics.ts";
-import { eventIdentity, pressureEvent, trendEvent, type PressureReason } from "./pressure-events.ts";
+import { eventIdentity, type PressureReason, pressureEvent, trendEvent } from "./pressure-events.ts";
 
 export interface PressureMonitorOptions {
   memory: MemoryConfig;

@@ -4,6 +4,7 @@
 // Run: npm run measure:sampling -w @lingostream/pressure-monitor
 
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
 import { MemorySampler } from "@lingostream/runtime";
 
 const N = Number(process.env.SAMPLES ?? 2000);
@@ -35,7 +36,7 @@ async function loopDelay(label: string, work: () => Promise<unknown>): Promise<v
   const until = Date.now() + 5000;
   while (Date.now() < until) {
     await work();
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
   }
   eld.disable();
   const lag = (ns: number) => `${Math.max(0, ns / 1e6 - 10).toFixed(2)} ms`;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { MemoryStorage } from "../test/memory-storage.ts";
+import { sampleResult } from "../test/sample-results.ts";
 import { assembleTranscript, type JobMeta } from "./assembler.ts";
 import { toJson } from "./format.ts";
 import { segmentKey } from "./keys.ts";
-import { MemoryStorage } from "../test/memory-storage.ts";
-import { sampleResult } from "../test/sample-results.ts";
 
 const job = { tenant: "acme", jobId: "job-1" };
 const meta: JobMeta = { ...job, segmentCount: 4, durationSeconds: 40, sourceName: "talk.mp4" };

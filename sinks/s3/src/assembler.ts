@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { CueBuilder, type CueOptions } from "./cues.ts";
 import { readSegmentResult, type WordTiming } from "./events.ts";
 import { toJson } from "./format.ts";
-import { transcriptKeys, type JobRef, type TranscriptKeys } from "./keys.ts";
+import { type JobRef, type TranscriptKeys, transcriptKeys } from "./keys.ts";
 import { srtCue } from "./srt.ts";
 import type { SinkStorage } from "./storage.ts";
 import { VTT_HEADER, vttCue } from "./vtt.ts";

@@ -4,10 +4,10 @@
 // overwrite, so a crash midway is finished by running the same step again.
 // Callers hold the job's lock; this module only decides and deletes.
 
-import { MAX_DELETE_BATCH, type Logger } from "@lingostream/runtime";
+import { type Logger, MAX_DELETE_BATCH } from "@lingostream/runtime";
 import { keepsAudio, ownedMediaPrefix } from "./audio-plan.ts";
 import { JSON_CONTENT_TYPE, toJson } from "./format.ts";
-import { expiryKey, requestedKey, segmentAudioPrefix, type JobRef } from "./keys.ts";
+import { expiryKey, type JobRef, requestedKey, segmentAudioPrefix } from "./keys.ts";
 import type { SinkMetrics } from "./metrics.ts";
 import type { SinkStorage } from "./storage.ts";
 

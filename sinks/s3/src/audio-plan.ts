@@ -8,7 +8,7 @@
 // kept audio goes when its segment is transcribed or its retention has passed.
 
 import { parseS3Uri } from "@lingostream/runtime";
-import { audioIndexFromKey, expiryDay, uploadedMediaPrefix, type JobRef } from "./keys.ts";
+import { audioIndexFromKey, expiryDay, type JobRef, uploadedMediaPrefix } from "./keys.ts";
 
 /**
  * Whether an object under the job's segment audio prefix stays. Only the audio

@@ -1,11 +1,12 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { createLogger, Registry } from "@lingostream/runtime";
 import { describe, expect, it } from "vitest";
+import { MemoryStorage } from "../test/memory-storage.ts";
 import { AudioCleanup } from "./audio-cleanup.ts";
 import { AudioSweeper } from "./audio-sweep.ts";
 import { toJson } from "./format.ts";
-import { expiryKey, requestedKey, type JobRef } from "./keys.ts";
+import { expiryKey, type JobRef, requestedKey } from "./keys.ts";
 import { createSinkMetrics } from "./metrics.ts";
-import { MemoryStorage } from "../test/memory-storage.ts";
 
 const NOW = Date.parse("2026-03-10T12:00:00Z");
 const HOUR = 3_600_000;
@@ -100,7 +101,7 @@ describe("AudioSweeper", () => {
     const { sweeper, keptJob, audioOf, metrics } = setup();
     keptJob("old", NOW - 24 * HOUR);
     sweeper.start();
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     await sweeper.stop();
     expect(audioOf("old")).toEqual([]);
     expect((await metrics.audioSweeps.get()).values).toEqual([expect.objectContaining({ labels: { outcome: "ok" }, value: 1 })]);

@@ -7,7 +7,7 @@
 import { isPipelineError, type Logger } from "@lingostream/runtime";
 import type { AudioCleanupOutcome } from "./audio-cleanup.ts";
 import { expiryDue } from "./audio-plan.ts";
-import { EXPIRY_ROOT, expiryDay, parseExpiryKey, type JobRef } from "./keys.ts";
+import { EXPIRY_ROOT, expiryDay, type JobRef, parseExpiryKey } from "./keys.ts";
 import type { SinkMetrics } from "./metrics.ts";
 import type { SinkStorage } from "./storage.ts";
 

@@ -2,8 +2,8 @@
 // record that can never be processed is skipped and counted, anything a retry
 // can help with (a registry, S3 or Kafka outage) pauses its partition instead.
 
-import { isSerdeError } from "@lingostream/schemas";
 import { isPipelineError } from "@lingostream/runtime";
+import { isSerdeError } from "@lingostream/schemas";
 
 /** A record that can never be processed: skipped and counted, never retried. */
 export class BadRecord extends Error {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { readDeadLetter, readJobEvent, readSegmentResult } from "./events.ts";
 import { sampleResult } from "../test/sample-results.ts";
+import { readDeadLetter, readJobEvent, readSegmentResult } from "./events.ts";
 
 const NS = "io.lingostream.events.";
 

@@ -3,9 +3,9 @@
 // keys and arithmetic (ids, indices, counts), so a value that slipped through
 // becomes a skipped bad record instead of a crash or a hostile key.
 
-import { PipelineError, isValidId } from "@lingostream/runtime";
+import { isValidId, PipelineError } from "@lingostream/runtime";
 import type { SegmentTranscribed, Word } from "@lingostream/schemas";
-import { MAX_SEGMENT_INDEX, type JobRef } from "./keys.ts";
+import { type JobRef, MAX_SEGMENT_INDEX } from "./keys.ts";
 
 /** A word on the media timeline, as SegmentTranscribed carries it. */
 export type WordTiming = Word;

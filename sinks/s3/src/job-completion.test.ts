@@ -1,5 +1,7 @@
 import { createLogger, Registry } from "@lingostream/runtime";
 import { describe, expect, it } from "vitest";
+import { MemoryStorage } from "../test/memory-storage.ts";
+import { sampleResult } from "../test/sample-results.ts";
 import type { JobMeta } from "./assembler.ts";
 import { AudioCleanup } from "./audio-cleanup.ts";
 import { toJson } from "./format.ts";
@@ -7,8 +9,6 @@ import { type CompletedJob, JobCompletion } from "./job-completion.ts";
 import { JobLedger } from "./job-ledger.ts";
 import { completedKey, expiryKey, failedKey, jobMetaKey, requestedKey, segmentKey, transcriptKeys } from "./keys.ts";
 import { createSinkMetrics } from "./metrics.ts";
-import { MemoryStorage } from "../test/memory-storage.ts";
-import { sampleResult } from "../test/sample-results.ts";
 
 const job = { tenant: "acme", jobId: "job-1" };
 const BUCKET = "lingostream";

@@ -4,13 +4,13 @@
 // where it was; the only cache (job.json) is a bounded LRU.
 
 import type { Logger } from "@lingostream/runtime";
+import { type AssembledTranscript, assembleTranscript, type JobMeta, type SegmentSlot } from "./assembler.ts";
 import type { AudioCleanup, AudioCleanupOutcome } from "./audio-cleanup.ts";
 import { failedAudioExpiry } from "./audio-plan.ts";
-import { assembleTranscript, type AssembledTranscript, type JobMeta, type SegmentSlot } from "./assembler.ts";
 import type { CueOptions } from "./cues.ts";
 import { JSON_CONTENT_TYPE, toJson } from "./format.ts";
 import { KeyedMutex } from "./keyed-mutex.ts";
-import { completedKey, failedPrefix, indexFromKey, jobMetaKey, MAX_SEGMENT_INDEX, segmentsPrefix, type JobRef, type TranscriptKeys } from "./keys.ts";
+import { completedKey, failedPrefix, indexFromKey, type JobRef, jobMetaKey, MAX_SEGMENT_INDEX, segmentsPrefix, type TranscriptKeys } from "./keys.ts";
 import { LruCache } from "./lru.ts";
 import type { SinkStorage } from "./storage.ts";
 

@@ -6,7 +6,7 @@ import type { JobMeta } from "./assembler.ts";
 import type { DeadLetter, JobLifecycle } from "./events.ts";
 import { JSON_CONTENT_TYPE, toJson } from "./format.ts";
 import type { CompletionOutcome, JobCompletion } from "./job-completion.ts";
-import { failedKey, jobMetaKey, requestedKey, segmentKey, type JobRef } from "./keys.ts";
+import { failedKey, type JobRef, jobMetaKey, requestedKey, segmentKey } from "./keys.ts";
 import type { SinkStorage } from "./storage.ts";
 
 export type LedgerOutcome =

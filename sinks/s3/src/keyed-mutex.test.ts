@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { KeyedMutex } from "./keyed-mutex.ts";
 
@@ -6,7 +7,7 @@ describe("KeyedMutex", () => {
     const mutex = new KeyedMutex();
     const order: string[] = [];
     const slow = mutex.run("p0", async () => {
-      await new Promise((r) => setTimeout(r, 10));
+      await sleep(10);
       order.push("first");
     });
     const fast = mutex.run("p0", async () => {

@@ -1,7 +1,7 @@
 // The sink's object-key layout in one place. Every key is a pure function of
 // ids and offsets, so a replay or a restart writes the same keys again.
 
-import { SEGMENT_INDEX_DIGITS, assertValidId, isValidId, segmentResultKey } from "@lingostream/runtime";
+import { assertValidId, isValidId, SEGMENT_INDEX_DIGITS, segmentResultKey } from "@lingostream/runtime";
 
 /** Kafka offsets are 64-bit; 20 digits keep lexical order equal to numeric order. */
 export const OFFSET_DIGITS = 20;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { MemoryStorage } from "../test/memory-storage.ts";
+import { sampleRecord } from "../test/sample-results.ts";
 import { parseJsonLines } from "./format.ts";
 import { archiveKey, failedKey, segmentKey } from "./keys.ts";
-import { MemoryStorage } from "../test/memory-storage.ts";
-import { PartitionWriter, type FlushLimits } from "./partition-writer.ts";
-import { sampleRecord } from "../test/sample-results.ts";
+import { type FlushLimits, PartitionWriter } from "./partition-writer.ts";
 
 const TOPIC = "asr.results";
 const job = { tenant: "acme", jobId: "job-1" };

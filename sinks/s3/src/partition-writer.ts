@@ -7,8 +7,8 @@
 // rebalance that retires the writer retires its pause with it.
 
 import { defaultRetryPolicy, mapLimit, type RetryPolicy } from "@lingostream/runtime";
-import { archiveKey, archivePrefix, failedPrefix, indexFromKey, MAX_SEGMENT_INDEX, segmentKey, type JobRef } from "./keys.ts";
 import { archiveLine, encodeJsonLines, JSON_CONTENT_TYPE, JSONL_CONTENT_TYPE } from "./format.ts";
+import { archiveKey, archivePrefix, failedPrefix, indexFromKey, type JobRef, MAX_SEGMENT_INDEX, segmentKey } from "./keys.ts";
 import { PartitionBackoff } from "./partition-backoff.ts";
 import type { SinkStorage } from "./storage.ts";
 

@@ -2,7 +2,7 @@
 // S3 failures with backoff; what still fails reaches the caller, which keeps
 // its buffer and its offsets uncommitted.
 
-import { PipelineError, retry, type Logger, type ObjectStore, type RetryPolicy } from "@lingostream/runtime";
+import { type Logger, type ObjectStore, PipelineError, type RetryPolicy, retry } from "@lingostream/runtime";
 
 export interface SinkStorage {
   /** Writes a whole object; the same key written twice leaves one object (idempotent replays). */

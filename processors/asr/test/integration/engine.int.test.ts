@@ -13,6 +13,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { type FixtureText, LONG_TEXT, loadWavAudio, SHORT_TEXTS, synthesizeSpeech, wordErrorRate } from "@lingostream/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AudioInput, EngineResult, EngineWord } from "../../src/engines/engine.ts";
@@ -66,7 +67,7 @@ async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
   }
 }
 
@@ -249,7 +250,7 @@ describe("decoder process lifecycle", () => {
     const pid = engine.pid!;
     const pending = transcribeFixture(engine, LONG_TEXT).catch((e: unknown) => e);
     const queued = transcribeFixture(engine, SHORT_TEXTS[0]!).catch((e: unknown) => e);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
     await engine.close();
     expect(isRunning(pid)).toBe(false);
     expect(await pending).toMatchObject({ errorClass: "engine" });

@@ -1,6 +1,7 @@
 // A segment that takes longer than the consumer session timeout must not get
 // the worker thrown out of its group: the processor heartbeats while it works.
 
+import { setTimeout as sleep } from "node:timers/promises";
 import type { SegmentTranscribed } from "@lingostream/schemas";
 import { createStackContext, type StackContext, waitFor } from "@lingostream/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,7 +16,7 @@ function slowEngine(): AsrEngine {
   return {
     name: "deterministic",
     async transcribe(audio) {
-      await new Promise((r) => setTimeout(r, ENGINE_DELAY_MS));
+      await sleep(ENGINE_DELAY_MS);
       return { language: "en", text: "slow words", words: [{ text: "slow", start: 0, end: 0.5, confidence: 1 }, { text: "words", start: 0.5, end: audio.pcm.length / 32000, confidence: 1 }] };
     },
     async close() {},
@@ -46,7 +47,7 @@ describe("asr processor heartbeats", () => {
       await publishSegment(ctx, "slowjob", 1, pcm);
       await waitFor(() => results.values.length >= 2, "two results", 90_000);
       // Give a late rebalance the chance to show itself before judging.
-      await new Promise((r) => setTimeout(r, SESSION_TIMEOUT_MS));
+      await sleep(SESSION_TIMEOUT_MS);
       expect(processor.stats.groupJoins).toBe(1);
       expect(processor.stats.transcribed).toBe(2);
       expect(results.values.map((r) => r.segmentId).sort()).toEqual(["slowjob-000000", "slowjob-000001"]);

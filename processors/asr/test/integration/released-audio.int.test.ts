@@ -3,6 +3,7 @@
 // result is in the store it is done, not dead-lettered; if not, the missing
 // audio is the segment's fault as before.
 
+import { setTimeout as sleep } from "node:timers/promises";
 import { segmentResultKey } from "@lingostream/runtime";
 import type { SegmentFailed, SegmentTranscribed } from "@lingostream/schemas";
 import { createStackContext, type StackContext, waitFor } from "@lingostream/testkit";
@@ -37,7 +38,7 @@ describe("asr processor and released audio", () => {
     const processor = await startAsrProcessor(ctx, { config: asrTestConfig(stack.env, { LINGOSTREAM_ASR_ENGINE: "deterministic" }) });
     try {
       await waitFor(() => results.values.some((r) => r.index === 2) && failures.values.length > 0, "the ordinary segment's result and the lost one's dead letter");
-      await new Promise((r) => setTimeout(r, 1000));
+      await sleep(1000);
       expect(results.values.map((r) => r.index)).toEqual([2]);
       expect(failures.values.map((f) => [f.segmentId, f.errorClass])).toEqual([[lost.segmentId, "corrupt"]]);
       expect(processor.stats.alreadyDone).toBe(1);

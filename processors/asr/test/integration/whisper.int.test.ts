@@ -19,6 +19,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { type FixtureText, hasRecordedSpeech, LONG_TEXT, loadWavAudio, recordedSpeech, SHORT_TEXTS, synthesizeSpeech, wordErrorRate } from "@lingostream/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AudioInput, EngineResult, EngineWord } from "../../src/engines/engine.ts";
@@ -97,7 +98,7 @@ async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
   }
 }
 
@@ -293,7 +294,7 @@ describe("whisper engine failures", () => {
     const pid = closing.pid!;
     const pending = transcribeFixture(closing, LONG_TEXT).catch((e: unknown) => e);
     const queued = transcribeFixture(closing, SHORT_TEXTS[0]!).catch((e: unknown) => e);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
     await closing.close();
     expect(isRunning(pid)).toBe(false);
     expect(await pending).toMatchObject({ errorClass: "engine" });

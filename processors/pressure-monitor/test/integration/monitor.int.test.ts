@@ -20,14 +20,14 @@ import {
   loadMemoryConfig,
   loadTopicSpecs,
   PressureGovernor,
-  startPressureSubscriber,
   type PressureSubscriber,
   type ServiceContext,
+  startPressureSubscriber,
 } from "@lingostream/runtime";
 import { EventSerde, type MemoryPressure, type PressureTrend } from "@lingostream/schemas";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPressureMonitor, type PressureMonitor } from "../../src/index.ts";
 import { waitFor as pollFor } from "@lingostream/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type PressureMonitor, startPressureMonitor } from "../../src/index.ts";
 
 const INTERVAL_MS = 200;
 const TREND_WINDOW_MS = 1000;

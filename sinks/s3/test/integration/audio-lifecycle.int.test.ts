@@ -6,11 +6,11 @@
 
 import { randomBytes } from "node:crypto";
 import { createLogger, mapLimit, type RunningService } from "@lingostream/runtime";
-import { jobEventValue, readJobEvent, type JobCompleted } from "@lingostream/schemas";
+import { type JobCompleted, jobEventValue, readJobEvent } from "@lingostream/schemas";
 import { createStackContext, type StackContext, waitFor } from "@lingostream/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AudioCleanup } from "../../src/audio-cleanup.ts";
-import { createSinkMetrics, createS3Storage, startS3Sink, type SinkOptions } from "../../src/index.ts";
+import { createS3Storage, createSinkMetrics, type SinkOptions, startS3Sink } from "../../src/index.ts";
 import { deadLetterEvent, transcribedEvent } from "../sink-events.ts";
 
 const run = randomBytes(3).toString("hex");

@@ -4,6 +4,7 @@
 // duplicates nothing. Topics, subjects and objects are this run's own and removed after.
 
 import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   connectionSpec,
   createLogger,
@@ -13,10 +14,10 @@ import {
   type RunningService,
   type ServiceContext,
 } from "@lingostream/runtime";
-import { jobEventValue, readJobEvent, type SegmentFailed, SerdeError, type SegmentTranscribed } from "@lingostream/schemas";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { requestedKey, startS3Sink, type SinkOptions } from "../../src/index.ts";
+import { jobEventValue, readJobEvent, type SegmentFailed, type SegmentTranscribed, SerdeError } from "@lingostream/schemas";
 import { waitFor as pollFor } from "@lingostream/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { requestedKey, type SinkOptions, startS3Sink } from "../../src/index.ts";
 import { deadLetterEvent, transcribedEvent, WORDS_PER_SEGMENT } from "../sink-events.ts";
 
 const run = randomBytes(3).toString("hex");
@@ -256,7 +257,7 @@ describe("S3 sink on the local stack", () => {
     expectClean((await transcript(jobA)) as Transcript, 4);
     expectClean((await transcript(jobB)) as Transcript, 3);
     // Unchanged transcripts are not announced again.
-    await new Promise((r) => setTimeout(r, 2_000));
+    await sleep(2_000);
     expect(completions.length).toBe(before);
     expect(completionsOf(jobA)).toHaveLength(1);
     const segments = [];
@@ -289,7 +290,7 @@ describe("S3 sink on the local stack", () => {
       return (gauge?.values[0]?.value ?? 0) > 0 ? true : undefined;
     });
     expect(paused).toBe(true);
-    await new Promise((r) => setTimeout(r, 3_000));
+    await sleep(3_000);
     const [committed] = await admin.fetchOffsets({ groupId, topics: [ctx.topics.results] });
     const c = committed?.partitions.find((p) => p.partition === firstC?.partition);
     // Nothing could be written, so the commit has not passed job C's results. (A
