@@ -1,3 +1,4 @@
+export * from "./free-port.ts";
 export * from "./recorded-speech.ts";
 export * from "./speech-texts.ts";
 export * from "./stack-context.ts";

@@ -5,8 +5,8 @@
 // again at the end, a local one is left running for the next run.
 
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { freePort } from "./free-port.ts";
 import { chooseTestStack, type TestStack } from "./stack-choice.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -103,15 +103,4 @@ async function composeUp(): Promise<() => Promise<void>> {
   return async () => {
     await environment.down({ removeVolumes: true });
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
 }

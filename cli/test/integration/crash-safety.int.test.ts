@@ -17,13 +17,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { LOCAL_S3_CREDENTIALS, LOCAL_S3_ENDPOINT } from "@lingostream/runtime";
+import { freePort } from "@lingostream/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type FaultRunOutcome, type RunHandle, type RunReport, runWithFault, type TranscriptJson } from "./crash/fault-run.ts";
 import { generateMedia } from "./crash/media.ts";
 import { checkSurvival, listBucket, type Survival } from "./crash/object-survival.ts";
 import { type PrivateBroker, startPrivateBroker } from "./crash/private-broker.ts";
 import { type PrivateS3, startPrivateS3 } from "./crash/private-s3.ts";
-import { freePort } from "./crash/stack-script.ts";
 import { TcpProxy } from "./crash/tcp-proxy.ts";
 
 const SEED = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));

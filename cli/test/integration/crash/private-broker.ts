@@ -6,7 +6,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, runStackScript } from "./stack-script.ts";
+import { freePort } from "@lingostream/testkit";
+import { runStackScript } from "./stack-script.ts";
 
 export interface PrivateBroker {
   /** host:port for KAFKA_BROKERS. */

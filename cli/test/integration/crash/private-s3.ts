@@ -7,8 +7,8 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LOCAL_S3_CREDENTIALS } from "@lingostream/runtime";
-import { waitFor } from "@lingostream/testkit";
-import { freePort, runStackScript } from "./stack-script.ts";
+import { freePort, waitFor } from "@lingostream/testkit";
+import { runStackScript } from "./stack-script.ts";
 
 export interface PrivateS3 {
   /** S3_ENDPOINT, S3_BUCKET and the keys the server takes: the environment that points a worker at it. */
