@@ -2,7 +2,7 @@
 // the memory level it obeys, jobs of the last day, dead letters. A table for
 // people, --json for scripts.
 
-import { connectionSpec, type Env, loadConfig } from "@lingostream/runtime";
+import { connectionSpec, type Env, loadConfig, loadPressureHost } from "@lingostream/runtime";
 import { topicNames } from "@lingostream/schemas";
 import { type WatchedGroup, watchedGroups } from "@lingostream/worker-host";
 import type { Command } from "commander";
@@ -35,15 +35,16 @@ export function registerStatusCommand(program: Command): void {
 }
 
 /** Everything status needs that can be wrong without a cluster: checked before connecting. */
-function statusArgs(opts: StatusOptions, env: Env, now: number): { since: number; groups: WatchedGroup[] } {
+function statusArgs(opts: StatusOptions, env: Env, now: number): { since: number; groups: WatchedGroup[]; pressureHost: string } {
   const since = parseTimePoint(opts.since, now, "--since");
-  return { since, groups: watchedGroups(env, topicNames(loadConfig(connectionSpec, env).topicPrefix)) };
+  // The same host the monitor and workers on this machine put on and match in pressure events.
+  return { since, groups: watchedGroups(env, topicNames(loadConfig(connectionSpec, env).topicPrefix)), pressureHost: loadPressureHost(env) };
 }
 
 export async function status(opts: StatusOptions, env: Env, write: (text: string) => void, now = Date.now()): Promise<StatusReport> {
   const args = statusArgs(opts, env, now);
   return withCommandContext("status", env, async (ctx) => {
-    const report = await readStatus(ctx, { groups: args.groups, since: args.since, now });
+    const report = await readStatus(ctx, { ...args, now });
     write(opts.json ? jsonText({ version: CLI_VERSION, ...report }) : formatStatus(report));
     return report;
   });

@@ -4,7 +4,6 @@
 // count (end minus start offsets of asr.segments.failed).
 
 import { lookup } from "node:dns/promises";
-import { hostname } from "node:os";
 import { classifyKafkaError, type ServiceContext } from "@lingostream/runtime";
 import { readJobEvent } from "@lingostream/schemas";
 import { type PartitionOffsets, topicLag, type WatchedGroup } from "@lingostream/worker-host";
@@ -28,6 +27,12 @@ export interface ReadStatusOptions {
   groups: readonly WatchedGroup[];
   /** Job events from this time on are counted, epoch ms. */
   since: number;
+  /**
+   * The host this machine's pressure sources carry (runtime's pressureHost, as
+   * the monitor and workers resolve it): a member on loopback shares this
+   * machine, so it obeys the sources of this host.
+   */
+  pressureHost: string;
   now?: number;
 }
 
@@ -49,9 +54,8 @@ export async function readStatus(ctx: ServiceContext, options: ReadStatusOptions
     ]);
     const deadLetters = (await topicOffsets(admin, ctx.topics.segmentsFailed)).reduce((sum, o) => sum + Number(BigInt(o.high) - BigInt(o.low)), 0);
     const addresses = await resolveHosts(sources.map((s) => s.host));
-    const local = hostname();
     const processors: ProcessorStatus[] = groupParts.members.map((m) => {
-      const mine = sourcesOfMember(m.host, sources, (h) => addresses.get(h) ?? [], local);
+      const mine = sourcesOfMember(m.host, sources, (h) => addresses.get(h) ?? [], options.pressureHost);
       return { ...m, ...processorLevel(mine), sources: mine.map((s) => s.sourceId) };
     });
     return { at: now, groups: groupParts.groups, processors, sources, jobs, deadLetters, tenants: tally.report(), tenantJobsUntracked: tally.untracked };

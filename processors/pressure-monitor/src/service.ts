@@ -3,7 +3,6 @@
 // once on a level change) and the trend (PressureTrend, once per window).
 // It holds one sample window and at most one pending event per topic.
 
-import { hostname } from "node:os";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import {
   type Clock,
@@ -16,6 +15,7 @@ import {
   type MemoryScope,
   type MemoryUsage,
   type PressureLevel,
+  pressureHost,
   type RunningService,
   type ServiceContext,
   severity,
@@ -75,7 +75,7 @@ export async function startPressureMonitor(ctx: ServiceContext, options: Pressur
   const { memory } = options;
   const scope = options.scope ?? memory.scope;
   const role = options.role ?? "pressure-monitor";
-  const id = eventIdentity({ sourceId: options.sourceId, host: options.host ?? memory.host ?? hostname(), scope, role, instanceId: ctx.instanceId });
+  const id = eventIdentity({ sourceId: options.sourceId, host: options.host ?? pressureHost(memory.host), scope, role, instanceId: ctx.instanceId });
   const logger = ctx.logger.child({ component: "pressure-monitor", sourceId: id.sourceId, scope });
   const clock = options.clock ?? systemClock;
   const ownSampler = options.sampler ? undefined : new MemorySampler({ clock });

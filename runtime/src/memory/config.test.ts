@@ -1,6 +1,7 @@
+import { hostname } from "node:os";
 import { describe, expect, it } from "vitest";
 import { ConfigError, configTable } from "../config.ts";
-import { loadMemoryConfig, memorySpec, thresholdsOf, usageOptionsOf } from "./config.ts";
+import { loadMemoryConfig, loadPressureHost, memorySpec, pressureHost, thresholdsOf, usageOptionsOf } from "./config.ts";
 import { GiB } from "./usage.ts";
 
 describe("memory config", () => {
@@ -54,5 +55,18 @@ describe("memory config", () => {
   it("documents every variable for the README table", () => {
     const table = configTable(memorySpec);
     for (const field of Object.values(memorySpec)) expect(table).toContain(field.env);
+  });
+
+  it("resolves the pressure host from LINGOSTREAM_PRESSURE_HOST, else os.hostname(), the same for monitor, governor and status", () => {
+    expect(pressureHost("node-7")).toBe("node-7");
+    expect(pressureHost(undefined)).toBe(hostname());
+    expect(loadPressureHost({ LINGOSTREAM_PRESSURE_HOST: "node-7" })).toBe("node-7");
+    expect(loadPressureHost({ LINGOSTREAM_PRESSURE_HOST: "" })).toBe(hostname());
+    expect(loadPressureHost({})).toBe(hostname());
+  });
+
+  it("reads the pressure host alone: other memory settings out of range do not stop a command that needs only the host", () => {
+    expect(() => loadMemoryConfig({ LINGOSTREAM_MEMORY_WARNING_RATIO: "0.95", LINGOSTREAM_PRESSURE_HOST: "node-7" })).toThrow(ConfigError);
+    expect(loadPressureHost({ LINGOSTREAM_MEMORY_WARNING_RATIO: "0.95", LINGOSTREAM_PRESSURE_HOST: "node-7" })).toBe("node-7");
   });
 });

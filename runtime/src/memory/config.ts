@@ -2,6 +2,7 @@
 // override, level thresholds, minimum free memory, sampling and trend timing,
 // and the host name that pairs a monitor's events with the workers beside it.
 
+import { hostname } from "node:os";
 import { bytes, ConfigError, type ConfigOf, type Env, int, loadConfig, num, oneOf, str } from "../config.ts";
 import { type PressureThresholds, thresholdProblems } from "./levels.ts";
 import { GiB, type MemoryScope, type UsageOptions } from "./usage.ts";
@@ -38,7 +39,7 @@ export const memorySpec = {
   trendWindowMs: int({ env: "LINGOSTREAM_TREND_WINDOW_MS", doc: "sliding window of the trend analysis, also how often a PressureTrend is published, ms", default: 60_000, min: 100 }),
   host: str({
     env: "LINGOSTREAM_PRESSURE_HOST",
-    doc: "host name pairing monitors with workers: a monitor puts it on its events and a worker obeys only events that carry its own; on Kubernetes set it to the node name (downward API spec.nodeName), since os.hostname() is the pod's name; unset: os.hostname()",
+    doc: "host name pairing monitors with workers: a monitor puts it on its events, a worker obeys only events that carry its own, and `lingostream status` gives members on loopback the sources that carry its own; on Kubernetes set it to the node name (downward API spec.nodeName), since os.hostname() is the pod's name; unset: os.hostname()",
     default: undefined,
   }),
   ewmaAlpha: num({ env: "LINGOSTREAM_EWMA_ALPHA", doc: "weight of the newest sample in the used-ratio EWMA, 0 < alpha <= 1", default: 0.3, min: Number.MIN_VALUE, max: 1 }),
@@ -61,6 +62,21 @@ export function memoryConfigProblems(config: MemoryConfig): string[] {
     problems.push(`${memorySpec.trendWindowMs.env}=${config.trendWindowMs} must hold at least two samples of ${memorySpec.pressureIntervalMs.env}=${config.pressureIntervalMs}`);
   }
   return problems;
+}
+
+/**
+ * The host this process's pressure events are about: LINGOSTREAM_PRESSURE_HOST
+ * when set (the node's name on Kubernetes), else os.hostname(). Monitors put it
+ * on their events, governors obey the events that carry it, and `status` calls
+ * the sources that carry it local; all three must resolve it alike to pair up.
+ */
+export function pressureHost(configured: string | undefined): string {
+  return configured ?? hostname();
+}
+
+/** pressureHost from the environment alone, for a command that needs only the host and not the whole memory config. */
+export function loadPressureHost(env: Env): string {
+  return pressureHost(loadConfig({ host: memorySpec.host }, env).host);
 }
 
 export function thresholdsOf(config: MemoryConfig): PressureThresholds {

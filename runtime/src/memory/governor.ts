@@ -2,9 +2,9 @@
 // source with this process's own sample into one level, and turns that level
 // into how much work may run. Transitions fire cleanup, pause and resume hooks.
 
-import { hostname } from "node:os";
 import { classify, rawLevel } from "./classifier.ts";
 import { type Clock, systemClock } from "./clock.ts";
+import { pressureHost } from "./config.ts";
 import { defaultThresholds, type PressureLevel, type PressureThresholds, severity, worstLevel } from "./levels.ts";
 import type { MemorySample } from "./sampler.ts";
 import { computeUsage, defaultUsageOptions, type MemoryUsage, projectUsage, type UsageOptions } from "./usage.ts";
@@ -66,7 +66,7 @@ export interface GovernorOptions {
   staleAfterIntervals?: number;
   /** How far a publisher's clock may run ahead or behind; bounds how old a replayed signal may look fresh (default 5 s). */
   maxClockSkewMs?: number;
-  /** Signals about this host count (default: os.hostname()). */
+  /** Signals about this host count (default: os.hostname(), as pressureHost resolves an unset host). */
   host?: string;
   /** Overrides the same-host rule, e.g. to obey a cluster-wide source too. */
   isRelevant?: (signal: RemotePressure) => boolean;
@@ -131,7 +131,7 @@ export class PressureGovernor {
     this.heartbeatIntervalMs = options.heartbeatIntervalMs;
     this.staleAfterIntervals = options.staleAfterIntervals ?? 3;
     this.maxClockSkewMs = options.maxClockSkewMs ?? 5000;
-    const host = options.host ?? hostname();
+    const host = pressureHost(options.host);
     this.isRelevant = options.isRelevant ?? ((signal) => signal.host === host);
     this.clock = options.clock ?? systemClock;
     const exposed = (globalThis as { gc?: unknown }).gc;

@@ -2,6 +2,8 @@
 // monitor, sink and ASR processor run; the segmenter does not, so the jobs
 // submitted wait in its group's lag. Status names the groups with their lag,
 // the processors with the level they obey, the jobs and the dead letters.
+// A second monitor speaks for another host name, as a node's monitor does on
+// Kubernetes: status calls it local only under that LINGOSTREAM_PRESSURE_HOST.
 
 import type { RunningService } from "@lingostream/runtime";
 import { jobEventValue, type SegmentFailed } from "@lingostream/schemas";
@@ -14,15 +16,19 @@ import type { StatusReport } from "../../../src/status/status-model.ts";
 
 const JOBS = 3;
 const DEAD_LETTERS = 2;
+/** The .invalid domain never resolves (RFC 6761), so only the name itself can pair this host's sources. */
+const NODE_HOST = "node-b.invalid";
 
 describe("lingostream status", () => {
   let stack: StackContext;
   let services: RunningService[] = [];
+  let nodeMonitor: RunningService[] = [];
   let producer: Producer;
 
   beforeAll(async () => {
     stack = await createStackContext("status", { partitions: 2, env: { LINGOSTREAM_ASR_ENGINE: "deterministic" } });
     services = await startServices(stack.ctx, ["monitor", "sink", "asr"], stack.env);
+    nodeMonitor = await startServices(stack.another("status-node-monitor"), ["monitor"], { ...stack.env, LINGOSTREAM_PRESSURE_HOST: NODE_HOST });
     const { ctx } = stack;
     producer = ctx.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
@@ -64,13 +70,14 @@ describe("lingostream status", () => {
 
   afterAll(async () => {
     await producer?.disconnect();
+    await stopServices(nodeMonitor);
     await stopServices(services);
     await stack?.cleanup();
   });
 
-  const statusJson = async (): Promise<StatusReport> => {
+  const statusJson = async (env: NodeJS.ProcessEnv = stack.env): Promise<StatusReport> => {
     let out = "";
-    await status({ json: true, since: "1h" }, stack.env, (text) => {
+    await status({ json: true, since: "1h" }, env, (text) => {
       out += text;
     });
     return JSON.parse(out) as StatusReport;
@@ -112,6 +119,26 @@ describe("lingostream status", () => {
 
     expect(report.jobs).toMatchObject({ requested: JOBS, inFlight: JOBS, completed: 0 });
     expect(report.deadLetters).toBe(DEAD_LETTERS);
+  });
+
+  it("calls local the sources of its LINGOSTREAM_PRESSURE_HOST, as the monitor and workers of one node pair by it", async () => {
+    const { LINGOSTREAM_PRESSURE_HOST: _, ...unset } = stack.env;
+    const asNode = await waitFor(
+      async () => {
+        const r = await statusJson({ ...unset, LINGOSTREAM_PRESSURE_HOST: NODE_HOST });
+        return r.processors.length >= 2 && r.sources.some((s) => s.host === NODE_HOST && !s.stale) ? r : undefined;
+      },
+      `both processors listed and a fresh source of ${NODE_HOST}`,
+      90_000,
+      1000,
+    );
+    for (const p of asNode.processors) expect(p.sources).toContain(NODE_HOST);
+
+    // Unset, the host is os.hostname(): the node monitor's source is listed but no processor here obeys it.
+    const asHostname = await statusJson(unset);
+    expect(asHostname.sources.map((s) => s.sourceId)).toContain(NODE_HOST);
+    expect(asHostname.processors.length).toBeGreaterThanOrEqual(2);
+    for (const p of asHostname.processors) expect(p.sources).not.toContain(NODE_HOST);
   });
 
   it("prints the same as tables for people", async () => {
