@@ -1,3 +1,4 @@
+export * from "./expose-gc.ts";
 export * from "./free-port.ts";
 export * from "./recorded-speech.ts";
 export * from "./speech-texts.ts";

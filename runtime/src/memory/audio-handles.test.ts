@@ -1,20 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
+import { exposeGc } from "@lingostream/testkit/expose-gc";
 import { describe, expect, it } from "vitest";
 import { HandleRegistry, type LeakReport, ReleasedHandleError, withHandle } from "./audio-handles.ts";
-
-/** The collector, without --expose-gc on the command line: the flag set at run time exposes gc to new contexts. */
-function exposeGc(): (() => void) | undefined {
-  const existing = (globalThis as { gc?: unknown }).gc;
-  if (typeof existing === "function") return existing as () => void;
-  try {
-    setFlagsFromString("--expose-gc");
-    return runInNewContext("gc") as () => void;
-  } catch {
-    return undefined;
-  }
-}
 
 const gc = exposeGc();
 

@@ -1,21 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
+import { exposeGc } from "@lingostream/testkit/expose-gc";
 import { describe, expect, it } from "vitest";
 import { PipelineError } from "../errors.ts";
 import { type BufferHandle, HandleRegistry } from "./audio-handles.ts";
 import { BufferPool } from "./buffer-pool.ts";
-
-function exposeGc(): (() => void) | undefined {
-  const existing = (globalThis as { gc?: unknown }).gc;
-  if (typeof existing === "function") return existing as () => void;
-  try {
-    setFlagsFromString("--expose-gc");
-    return runInNewContext("gc") as () => void;
-  } catch {
-    return undefined;
-  }
-}
 
 const gc = exposeGc();
 

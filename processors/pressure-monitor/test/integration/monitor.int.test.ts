@@ -7,8 +7,6 @@
 
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import {
   applyTopics,
   assertBrokersReachable,
@@ -25,7 +23,7 @@ import {
   startPressureSubscriber,
 } from "@lingostream/runtime";
 import { EventSerde, type MemoryPressure, type PressureTrend } from "@lingostream/schemas";
-import { waitFor as pollFor } from "@lingostream/testkit";
+import { waitFor as pollFor, requireGc } from "@lingostream/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type PressureMonitor, startPressureMonitor } from "../../src/index.ts";
 
@@ -45,7 +43,7 @@ const workerCtx: ServiceContext = createServiceContext(ctx.config, logger.child(
 // A serde of its own: it has cached no schema ids, so every decode goes through the registry.
 const readerSerde = new EventSerde({ registryUrl: ctx.config.registryUrl, topicPrefix: prefix });
 
-const gc = exposeGc();
+const gc = requireGc();
 const pressureEvents: { event: MemoryPressure; receivedAt: number }[] = [];
 const trendEvents: PressureTrend[] = [];
 let reader: ReturnType<ServiceContext["kafka"]["consumer"]> | undefined;
@@ -58,13 +56,6 @@ const pauses: number[] = [];
 const resumes: number[] = [];
 governor.onPause(() => void pauses.push(Date.now()));
 governor.onResume(() => void resumes.push(Date.now()));
-
-function exposeGc(): () => void {
-  const existing = (globalThis as { gc?: unknown }).gc;
-  if (typeof existing === "function") return existing as () => void;
-  setFlagsFromString("--expose-gc");
-  return runInNewContext("gc") as () => void;
-}
 
 /** testkit's waitFor with this file's argument order and pace. */
 const waitFor = <T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000, everyMs = 20): Promise<T> => pollFor(probe, what, timeoutMs, everyMs);
