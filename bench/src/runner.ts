@@ -13,8 +13,9 @@ import { fairnessBenchmark } from "./fairness.ts";
 import { loadAverage, machineInfo } from "./machine.ts";
 import { memoryFlatnessBenchmark } from "./memory-flatness.ts";
 import { overheadBenchmark } from "./overhead.ts";
-import { resumeBenchmark } from "./resume.ts";
 import type { Benchmark, BenchmarkResult, PipelineHooks } from "./report.ts";
+import { resumeBenchmark } from "./resume.ts";
+import { scalingBenchmark } from "./scaling.ts";
 import { segmenterBenchmark } from "./segmenter.ts";
 import { formatValue, renderSummary } from "./summary.ts";
 import { throughputBenchmark } from "./throughput.ts";
@@ -29,6 +30,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   backlogBenchmark,
   resumeBenchmark,
   fairnessBenchmark,
+  scalingBenchmark,
 ];
 
 export const BENCHMARK_NAMES = BENCHMARKS.map((b) => b.name);
