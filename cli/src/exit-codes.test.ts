@@ -1,4 +1,5 @@
 import { ConfigError, PipelineError } from "@lingostream/runtime";
+import { SerdeError } from "@lingostream/schemas";
 import { CommanderError } from "commander";
 import { describe, expect, it } from "vitest";
 import { EXIT, exitCodeOf } from "./exit-codes.ts";
@@ -7,9 +8,8 @@ describe("exit codes", () => {
   it("maps unreachable Kafka, registry and S3 to 3", () => {
     expect(exitCodeOf(new PipelineError("broker-unreachable", "x"))).toBe(EXIT.unreachable);
     expect(exitCodeOf(new PipelineError("storage-unavailable", "x"))).toBe(EXIT.unreachable);
-    // The registry client's own error type, which carries the same code.
-    const serde = Object.assign(new Error("schema registry down"), { name: "SerdeError", code: "registry-unavailable" });
-    expect(exitCodeOf(serde)).toBe(EXIT.unreachable);
+    // The registry client's error type, a PipelineError with the serde's codes.
+    expect(exitCodeOf(new SerdeError("registry-unavailable", "x"))).toBe(EXIT.unreachable);
   });
 
   it("maps bad arguments, bad ids and bad configuration to 2", () => {

@@ -1,4 +1,5 @@
 import { ConfigError, PipelineError, unreachableError } from "@lingostream/runtime";
+import { SerdeError } from "@lingostream/schemas";
 import { describe, expect, it } from "vitest";
 import { EXIT } from "./exit-codes.ts";
 import { reportFailure } from "./failure-report.ts";
@@ -11,13 +12,9 @@ describe("failure report", () => {
     expect(reportFailure(err)).toEqual({ line: "cannot reach Kafka at localhost:9092 (KAFKA_BROKERS): connection refused", exitCode: EXIT.unreachable });
   });
 
-  it("words the registry client's outage the same way, with the configured URL", () => {
-    const serde = Object.assign(new Error("schema registry http://reg:8081 unavailable to register asr.jobs-value: TypeError: fetch failed"), {
-      name: "SerdeError",
-      code: "registry-unavailable",
-      cause: Object.assign(new TypeError("fetch failed"), { cause: refused }),
-    });
-    expect(reportFailure(serde, { registryUrl: "http://reg:8081" })).toEqual({
+  it("prints the registry client's outage as it words it, like Kafka's and S3's, exit 3", () => {
+    const outage = new SerdeError("registry-unavailable", "cannot reach the schema registry at http://reg:8081 (SCHEMA_REGISTRY_URL): connection refused", { cause: refused });
+    expect(reportFailure(outage)).toEqual({
       line: "cannot reach the schema registry at http://reg:8081 (SCHEMA_REGISTRY_URL): connection refused",
       exitCode: EXIT.unreachable,
     });

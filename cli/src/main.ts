@@ -43,11 +43,11 @@ addExamples(program, [
 ]);
 configureUsageErrors(program);
 
-/** What the failure's wording needs from the configuration, if the configuration itself is readable. */
+/** What the failure's report needs from the configuration, if the configuration itself is readable. */
 function failureContext(): FailureContext {
   try {
     const config = loadConfig(connectionSpec, commandEnv(program));
-    return { registryUrl: config.registryUrl, debug: config.logLevel === "debug" || config.logLevel === "trace" };
+    return { debug: config.logLevel === "debug" || config.logLevel === "trace" };
   } catch {
     return {};
   }

@@ -2,7 +2,7 @@
 // at start so that every problem is reported at once with the variable's name.
 
 import { readFileSync } from "node:fs";
-import { PipelineError } from "./errors.ts";
+import { PipelineError } from "@lingostream/errors";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 

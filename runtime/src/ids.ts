@@ -1,7 +1,7 @@
 // Tenant, job and segment ids become parts of object keys and file names, so
 // they are validated at the edge against one documented pattern.
 
-import { PipelineError } from "./errors.ts";
+import { PipelineError } from "@lingostream/errors";
 
 /** Letters, digits, dot, underscore, dash; starts with a letter or digit; 1-128 chars; no "..". */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;

@@ -1,8 +1,8 @@
 // The one place Kafka clients are made and kafkajs errors are classified.
 
+import { PipelineError, unreachableError } from "@lingostream/errors";
 import { Kafka, type KafkaConfig, logLevel, type RetryOptions, type SASLOptions } from "kafkajs";
 import { type ConnectionConfig, LOCAL_KAFKA_BROKERS } from "./connection-config.ts";
-import { PipelineError, unreachableError } from "./errors.ts";
 import { kafkaLogCreator, type Logger } from "./logger.ts";
 
 let warningFilterInstalled = false;

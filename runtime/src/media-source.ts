@@ -3,7 +3,7 @@
 
 import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { PipelineError } from "./errors.ts";
+import { PipelineError } from "@lingostream/errors";
 import type { ObjectStore } from "./object-store.ts";
 
 export interface S3Location {

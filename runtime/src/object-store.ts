@@ -15,8 +15,8 @@ import {
   S3Client,
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
+import { PipelineError, unreachableError } from "@lingostream/errors";
 import { type ConnectionConfig, LOCAL_S3_CREDENTIALS, LOCAL_S3_ENDPOINT } from "./connection-config.ts";
-import { PipelineError, unreachableError } from "./errors.ts";
 
 /** The most keys one DeleteObjects request may name. */
 export const MAX_DELETE_BATCH = 1000;

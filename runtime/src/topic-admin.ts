@@ -5,10 +5,10 @@
 
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import kafkajs, { type Admin, type ITopicConfig } from "kafkajs";
+import { type RetryPolicy, retry } from "@lingostream/errors";
 import type { TopicKey } from "@lingostream/schemas";
+import kafkajs, { type Admin, type ITopicConfig } from "kafkajs";
 import { type ConfigOf, type Field, int } from "./config.ts";
-import { retry, type RetryPolicy } from "./retry.ts";
 
 // kafkajs is CommonJS: Node's ESM loader sees only some of its named exports.
 const { ConfigResourceTypes } = kafkajs;

@@ -1,5 +1,8 @@
-// The one error type the serde throws. Callers branch on `code` (stable, part of
-// the API) and `retriable`, never on message text.
+// The error the serde and the registry client throw: a PipelineError (the one
+// hierarchy, from @lingostream/errors) with the serde's codes. Callers branch on
+// `code` (stable, part of the API) and `retriable`, never on message text.
+
+import { type ErrorCode, PipelineError } from "@lingostream/errors";
 
 /**
  * malformed: bytes are not a Confluent-framed Avro event (too short, wrong magic
@@ -18,7 +21,7 @@ export const SERDE_ERROR_CODES = [
   "registry-unavailable",
   "incompatible-schema",
   "registry-error",
-] as const;
+] as const satisfies readonly ErrorCode[];
 
 export type SerdeErrorCode = (typeof SERDE_ERROR_CODES)[number];
 
@@ -29,21 +32,20 @@ export interface SerdeErrorOptions {
   schemaId?: number;
   /** HTTP status of the registry answer, when there was one. */
   status?: number;
+  /** As PipelineError's: for an unreachable registry, its address, variable and the reason. */
+  details?: Record<string, unknown>;
 }
 
-export class SerdeError extends Error {
+export class SerdeError extends PipelineError {
   override readonly name = "SerdeError";
-  readonly code: SerdeErrorCode;
-  /** True only when the same call may succeed later without any change (registry outage). */
-  readonly retriable: boolean;
+  declare readonly code: SerdeErrorCode;
   readonly paths: readonly string[];
   readonly schemaId: number | undefined;
   readonly status: number | undefined;
 
+  /** Retriable only when the same call may succeed later without any change (registry outage). */
   constructor(code: SerdeErrorCode, message: string, options: SerdeErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.retriable = code === "registry-unavailable";
+    super(code, message, { cause: options.cause, retriable: code === "registry-unavailable", details: options.details });
     this.paths = options.paths ?? [];
     this.schemaId = options.schemaId;
     this.status = options.status;

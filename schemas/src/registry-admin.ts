@@ -4,9 +4,10 @@
 // listing subjects and deleting them.
 //
 // Every failure becomes a SerdeError: network failures, timeouts and
-// 408/429/5xx are the retriable "registry-unavailable", retried with backoff
-// first; any other refusal is "registry-error".
+// 408/429/5xx are the retriable "registry-unavailable", retried first by the one
+// retry helper with the connection's policy; any other refusal is "registry-error".
 
+import { retry } from "@lingostream/errors";
 import { SerdeError } from "./errors.ts";
 import type { RegistryConnection } from "./registry-connection.ts";
 
@@ -85,15 +86,15 @@ export class RegistryAdmin {
     }
   }
 
-  async #send(method: string, path: string, body?: unknown): Promise<Answer> {
-    const { url, authorization, timeoutMs, retries } = this.#connection;
+  /** One request, retried by the one retry helper while the registry is unavailable. */
+  #send(method: string, path: string, body?: unknown): Promise<Answer> {
+    const { url, authorization, timeoutMs, retryPolicy } = this.#connection;
     const headers: Record<string, string> = { accept: `${CONTENT_TYPE}, application/json` };
     if (body !== undefined) headers["content-type"] = CONTENT_TYPE;
     if (authorization) headers.authorization = authorization;
-    for (let attempt = 0; ; attempt++) {
-      let failure: string;
-      let cause: unknown;
-      let status: number | undefined;
+    return retry(async () => {
+      let status: number;
+      let text: string;
       try {
         const response = await fetch(`${url}${path}`, {
           method,
@@ -101,25 +102,16 @@ export class RegistryAdmin {
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: AbortSignal.timeout(timeoutMs),
         });
-        const text = await response.text();
-        if (response.status < 500 && response.status !== 408 && response.status !== 429) {
-          return { status: response.status, data: parse(text) };
-        }
         status = response.status;
-        failure = `HTTP ${response.status} ${text.slice(0, 200)}`;
+        text = await response.text();
       } catch (error) {
-        cause = error;
-        const reason = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-        failure = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
+        throw this.#connection.unreachable(error);
       }
-      if (attempt >= retries) {
-        throw new SerdeError("registry-unavailable", `schema registry ${method} ${url}${path} failed: ${failure}`, {
-          cause,
-          status,
-        });
+      if (status >= 500 || status === 408 || status === 429) {
+        throw this.#connection.unavailable(`${method} ${path}`, status, text.slice(0, 200));
       }
-      await this.#connection.backoff(attempt);
-    }
+      return { status, data: parse(text) };
+    }, retryPolicy);
   }
 }
 

@@ -3,12 +3,13 @@
 // id (getSchema, cached per id by the library) and encoding (SchemaRegistry.encode).
 //
 // Every failure becomes a SerdeError. Network failures, timeouts and 408/429/5xx are the
-// retriable "registry-unavailable", retried here with backoff first (the library's own
-// retry is off, so these calls follow the same policy as the fetch calls). The library
+// retriable "registry-unavailable", retried here first by the one retry helper (the
+// library's own retry is off, so these calls follow the same policy as the fetch calls). The library
 // reports a failed connection as an HTTP 400 carrying the socket error's text, so a 400
 // is read by that text and, when the text does not tell, by a quick reachability probe.
 
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
+import { retry } from "@lingostream/errors";
 import avro from "avsc";
 import { SerdeError } from "./errors.ts";
 import type { CompatibilityLevel } from "./registry-admin.ts";
@@ -136,40 +137,32 @@ export class RegistryLibrary {
     }
   }
 
-  /** Runs a library call, retrying while it fails as "registry-unavailable"; every failure becomes a SerdeError. */
-  async #call<T>(what: string, call: () => Promise<T>, rule: StatusRule): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      let failure: SerdeError;
+  /** Runs a library call, retried by the one retry helper while it fails as "registry-unavailable"; every failure becomes a SerdeError. */
+  #call<T>(what: string, call: () => Promise<T>, rule: StatusRule): Promise<T> {
+    return retry(async () => {
       try {
         return await call();
       } catch (error) {
-        failure = await this.#classify(error, what, rule);
+        throw await this.#classify(error, what, rule);
       }
-      if (failure.code !== "registry-unavailable" || attempt >= this.#connection.retries) throw failure;
-      await this.#connection.backoff(attempt);
-    }
+    }, this.#connection.retryPolicy);
   }
 
   async #classify(error: unknown, what: string, rule: StatusRule): Promise<SerdeError> {
     if (error instanceof SerdeError) return error; // from a fetch call made inside `call`
     const text = errorText(error);
     const status = statusOf(error);
-    // `answered`: the registry sent a status (5xx ...), not a transport failure dressed as 400.
-    const unavailable = (why: string, answered: boolean) =>
-      new SerdeError("registry-unavailable", `schema registry ${this.#connection.url} unavailable to ${what}: ${why}`, {
-        cause: error,
-        status: answered ? status : undefined,
-      });
     if (status === undefined) {
       // Not an HTTP answer: the library's own refusal (an invalid schema), or a failure below it.
-      if (NETWORK_FAILURE.test(causeChainText(error))) return unavailable(text, false);
+      if (NETWORK_FAILURE.test(causeChainText(error))) return this.#connection.unreachable(error);
       return new SerdeError("registry-error", `could not ${what}: ${text}`, { cause: error });
     }
     const ruled = rule(status, text, error);
     if (ruled) return ruled;
-    if (status === 408 || status === 429 || status >= 500) return unavailable(text, true);
+    if (status === 408 || status === 429 || status >= 500) return this.#connection.unavailable(what, status, text, error);
+    // A 400 that is a transport failure dressed as an answer is no answer at all.
     if (status === 400 && (NETWORK_FAILURE.test(text) || (UNEXPLAINED_400.test(text) && !(await this.#reachable())))) {
-      return unavailable(text, false);
+      return this.#connection.unreachable(error);
     }
     return new SerdeError("registry-error", `schema registry refused to ${what}: HTTP ${status} ${text}`, {
       cause: error,

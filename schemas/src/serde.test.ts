@@ -1,3 +1,4 @@
+import { isInfrastructureError, PipelineError } from "@lingostream/errors";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FAKE_REGISTRY_URL, type FakeRegistry, installFakeRegistry } from "../test/fake-registry.ts";
 import { sampleEvents, sampleSegment } from "../test/sample-events.ts";
@@ -140,7 +141,24 @@ describe("EventSerde", () => {
     expect(refused.status).toBeUndefined();
     expect(registry.calls).toEqual(["GET /schemas/ids/5", "GET /schemas/ids/5"]);
     registry.outage = 503;
-    await serdeError(newSerde().register("jobs"), "registry-unavailable");
+    const failing = await serdeError(newSerde().register("jobs"), "registry-unavailable");
+    expect(failing).toMatchObject({ retriable: true, status: 503 });
+    expect(failing.message).toMatch(/HTTP 503/);
+  });
+
+  it("words an unreachable registry as Kafka and S3 are worded, one PipelineError line naming SCHEMA_REGISTRY_URL", async () => {
+    registry.outage = "refused";
+    const serde = newSerde();
+    const fetched = await serdeError(serde.decode(encodeFrame(5, Buffer.from([0]))), "registry-unavailable");
+    const admin = await serdeError(serde.setCompatibility("t1.asr.jobs-value", "NONE"), "registry-unavailable");
+    for (const error of [fetched, admin]) {
+      expect(error).toBeInstanceOf(PipelineError);
+      expect(isInfrastructureError(error)).toBe(true);
+      expect(error.message).toMatch(`cannot reach the schema registry at ${FAKE_REGISTRY_URL} (SCHEMA_REGISTRY_URL): `);
+      expect(error.details).toMatchObject({ address: FAKE_REGISTRY_URL, variable: "SCHEMA_REGISTRY_URL" });
+    }
+    // The plain fetch call keeps the socket error as the cause: its reason in a few words.
+    expect(admin.details.reason).toBe("connection refused");
   });
 
   it("tells a 400 that is no registry answer by probing: unreachable is 'registry-unavailable', reachable 'registry-error'", async () => {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { PipelineError } from "@lingostream/errors";
 import { exposeGc } from "@lingostream/testkit/expose-gc";
 import { describe, expect, it } from "vitest";
-import { PipelineError } from "../errors.ts";
 import { type BufferHandle, HandleRegistry } from "./audio-handles.ts";
 import { BufferPool } from "./buffer-pool.ts";
 

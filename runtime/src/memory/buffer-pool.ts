@@ -2,7 +2,7 @@
 // for reuse stays under maxBytes, so audio memory cannot grow with the backlog:
 // when the pool is exhausted, acquire waits (first come, first served) or fails.
 
-import { PipelineError } from "../errors.ts";
+import { PipelineError } from "@lingostream/errors";
 import { BufferHandle, type HandleRegistry } from "./audio-handles.ts";
 
 export interface BufferPoolOptions {

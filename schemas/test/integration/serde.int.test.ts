@@ -124,8 +124,8 @@ describe("EventSerde on the real registry", () => {
   });
 
   it.each([
-    ["nothing listens at the registry URL", "http://127.0.0.1:9/apis/ccompat/v7", /ECONNREFUSED/],
-    ["the registry host does not resolve", "http://registry.invalid/apis/ccompat/v7", /ENOTFOUND|EAI_AGAIN/],
+    ["nothing listens at the registry URL", "http://127.0.0.1:9/apis/ccompat/v7", /^cannot reach the schema registry at http:\/\/127\.0\.0\.1:9\/apis\/ccompat\/v7 \(SCHEMA_REGISTRY_URL\): connection refused$/],
+    ["the registry host does not resolve", "http://registry.invalid/apis/ccompat/v7", /^cannot reach the schema registry at http:\/\/registry\.invalid\/apis\/ccompat\/v7 \(SCHEMA_REGISTRY_URL\): host not found/],
   ])("gives retriable 'registry-unavailable' when %s, to decode and to register", async (_, registryUrl, why) => {
     const offline = new EventSerde({ registryUrl, retries: 0 });
     const fetching = await serdeError(offline.decode(encodeFrame(1, Buffer.from([0]))), "registry-unavailable");

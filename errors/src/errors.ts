@@ -1,11 +1,16 @@
 // One error type for the whole pipeline: a stable code, a cause, and whether a
-// retry can help. Foreign errors are classified once, in the adapter that calls them.
+// retry can help. Foreign errors are classified once, in the adapter that calls
+// them. Every other error type (the serde's, config's, the engines') extends it.
 
 export const ErrorCodes = [
   "config-invalid",
   "broker-unreachable",
   "broker-transient",
   "registry-unavailable",
+  "registry-error",
+  "unknown-schema-id",
+  "invalid-event",
+  "incompatible-schema",
   "storage-unavailable",
   "storage-throttled",
   "storage-not-found",
@@ -53,8 +58,7 @@ export function isPipelineError(err: unknown): err is PipelineError {
 /**
  * Codes meaning a service the pipeline depends on (Kafka, the schema registry,
  * S3) could not be reached or did not answer: nothing in the request is wrong,
- * the same call may work once the service is back. The schema registry's own
- * error type carries the same "registry-unavailable" code.
+ * the same call may work once the service is back.
  */
 export const INFRASTRUCTURE_CODES: readonly ErrorCode[] = ["broker-unreachable", "registry-unavailable", "storage-unavailable"];
 
@@ -70,18 +74,29 @@ export interface Endpoint {
   variable: string;
 }
 
+/** Optional parts of the wording: hint, advice after the reason; reason, in place of the one read from the cause. */
+export interface UnreachableWords {
+  hint?: string;
+  reason?: string;
+}
+
 /**
  * The one wording of "could not reach": an operator reads what, where, which
- * setting to change and why, on one line.
+ * setting to change and why, on one line. The details carry the same parts.
  */
-export function unreachableError(code: ErrorCode, endpoint: Endpoint, cause: unknown, words: { hint?: string; reason?: string } = {}): PipelineError {
+export function describeUnreachable(endpoint: Endpoint, cause: unknown, words: UnreachableWords = {}): { message: string; details: Record<string, unknown> } {
   const { hint } = words;
   const reason = words.reason ?? networkFailureReason(cause);
-  return new PipelineError(code, `cannot reach ${endpoint.service} at ${endpoint.address} (${endpoint.variable}): ${reason}${hint ? `; ${hint}` : ""}`, {
-    cause,
-    retriable: true,
+  return {
+    message: `cannot reach ${endpoint.service} at ${endpoint.address} (${endpoint.variable}): ${reason}${hint ? `; ${hint}` : ""}`,
     details: { ...endpoint, reason },
-  });
+  };
+}
+
+/** A retriable PipelineError worded by describeUnreachable. */
+export function unreachableError(code: ErrorCode, endpoint: Endpoint, cause: unknown, words: UnreachableWords = {}): PipelineError {
+  const { message, details } = describeUnreachable(endpoint, cause, words);
+  return new PipelineError(code, message, { cause, retriable: true, details });
 }
 
 const SOCKET_REASONS: Record<string, string> = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { PipelineError } from "./errors.ts";
-import { backoffDelay, retry, type RetryPolicy } from "./retry.ts";
+import { backoffDelay, type RetryPolicy, retry } from "./retry.ts";
 
 const fast: RetryPolicy = { retries: 3, minDelayMs: 1, maxDelayMs: 2, factor: 2 };
 

@@ -1,7 +1,9 @@
-// One retry helper: exponential backoff with equal jitter (each delay is half its
-// ceiling plus a random share of the other half, so retries never bunch at zero).
-// The callback may bail (stop retrying) and policies are passed explicitly so
-// tests can use fast ones.
+// One retry helper, for every layer (the schema registry's calls included):
+// exponential backoff with equal jitter. Each delay is half its ceiling plus a
+// random share of the other half, so retries never bunch at zero and clients
+// that failed together (consumers that lost the registry at once) do not all
+// return together. The callback may bail (stop retrying) and policies are
+// passed explicitly so tests can use fast ones.
 
 import { isPipelineError } from "./errors.ts";
 
