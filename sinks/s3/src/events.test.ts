@@ -1,23 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { sampleResult } from "../test/sample-results.ts";
-import { readDeadLetter, readJobEvent, readSegmentResult } from "./events.ts";
-
-const NS = "io.lingostream.events.";
+import { keySafeJob, readDeadLetter, readJobSegmented, readSegmentResult } from "./events.ts";
 
 describe("event readers", () => {
-  it("reads the wrapped asr.jobs union by branch name", () => {
+  it("checks JobSegmented's ids and count, which become keys and bound the job's slots", () => {
     const segmented = { tenant: "acme", jobId: "j1", segmentCount: 4, durationSeconds: 40.5, producerId: "p", eventTime: 1 };
-    expect(readJobEvent({ event: { [`${NS}JobSegmented`]: segmented } })).toEqual({
-      kind: "segmented",
-      job: { tenant: "acme", jobId: "j1" },
-      segmentCount: 4,
-      durationSeconds: 40.5,
-    });
-    expect(readJobEvent({ event: { [`${NS}JobFailed`]: {} } })).toEqual({ kind: "other", name: `${NS}JobFailed` });
-    // Written by `lingostream replay`; the sink learns of replays from the results themselves.
-    const replayed = { tenant: "acme", jobId: "j1", replayId: "r1", segmentIds: ["j1-000002"], count: 1, producerId: "cli", eventTime: 2 };
-    expect(readJobEvent({ event: { [`${NS}SegmentsReplayed`]: replayed } })).toEqual({ kind: "other", name: `${NS}SegmentsReplayed` });
-    expect(() => readJobEvent({ event: {} })).toThrow(/branches/);
+    expect(readJobSegmented(segmented)).toEqual({ job: { tenant: "acme", jobId: "j1" }, segmentCount: 4, durationSeconds: 40.5 });
+    expect(() => readJobSegmented({ ...segmented, segmentCount: -1 })).toThrow(expect.objectContaining({ code: "malformed" }));
+    expect(() => readJobSegmented({ ...segmented, segmentCount: 1.5 })).toThrow(expect.objectContaining({ code: "malformed" }));
+    expect(() => readJobSegmented({ ...segmented, durationSeconds: Number.NaN })).toThrow(expect.objectContaining({ code: "malformed" }));
+    expect(() => readJobSegmented({ ...segmented, tenant: "a/../b" })).toThrow(expect.objectContaining({ code: "invalid-id" }));
+    expect(() => keySafeJob({ tenant: "acme", jobId: "../../etc" })).toThrow(expect.objectContaining({ code: "invalid-id" }));
   });
 
   it("rejects ids that are not key-safe with the invalid-id code", () => {

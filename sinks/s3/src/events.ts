@@ -1,10 +1,12 @@
 // Reads decoded event values into the few shapes the sink acts on. The serde
 // has already checked the Avro schema; these checks guard what becomes object
 // keys and arithmetic (ids, indices, counts), so a value that slipped through
-// becomes a skipped bad record instead of a crash or a hostile key.
+// becomes a skipped bad record instead of a crash or a hostile key. asr.jobs
+// values are unwrapped by the schemas' readJobEvent; their ids and counts are
+// checked here.
 
 import { isValidId, PipelineError } from "@lingostream/runtime";
-import type { SegmentTranscribed, Word } from "@lingostream/schemas";
+import type { JobSegmented, SegmentTranscribed, Word } from "@lingostream/schemas";
 import { type JobRef, MAX_SEGMENT_INDEX } from "./keys.ts";
 
 /** A word on the media timeline, as SegmentTranscribed carries it. */
@@ -13,13 +15,6 @@ export type WordTiming = Word;
 /** The part of SegmentTranscribed the sink relies on; the full value is stored as is. */
 export type SegmentResult = JobRef &
   Pick<SegmentTranscribed, "segmentId" | "index" | "startSeconds" | "endSeconds" | "language" | "engine" | "text" | "words">;
-
-export type JobLifecycle =
-  | { kind: "requested"; job: JobRef; source: string; sourceName: string; language: string; engine: string }
-  | { kind: "segmented"; job: JobRef; segmentCount: number; durationSeconds: number }
-  | { kind: "completed"; job: JobRef }
-  /** A branch added to the schema after this sink was built. */
-  | { kind: "other"; name: string };
 
 export type DeadLetter =
   | { attributed: true; job: JobRef; segmentId: string; index: number; errorClass: string; message: string; retryable: boolean; attempt: number; lastFailureTime: number }
@@ -56,6 +51,21 @@ function segmentIndex(o: Obj, field: string): number {
 }
 
 /** Ids become key segments; a bad one is reported with the invalid-id code so it is counted apart. */
+export function keySafeJob(job: { tenant: string; jobId: string }): JobRef {
+  return jobRef(job as unknown as Obj);
+}
+
+/** JobSegmented's count bounds the slots a job has, and so what completion lists and assembles. */
+export function readJobSegmented(event: JobSegmented): { job: JobRef; segmentCount: number; durationSeconds: number } {
+  const o = event as unknown as Obj;
+  const job = jobRef(o);
+  const segmentCount = num(o, "segmentCount");
+  if (!Number.isInteger(segmentCount) || segmentCount < 0 || segmentCount > MAX_SEGMENT_INDEX + 1) {
+    throw malformed(`segmentCount ${segmentCount} is out of range`);
+  }
+  return { job, segmentCount, durationSeconds: num(o, "durationSeconds") };
+}
+
 function jobRef(o: Obj): JobRef {
   const tenant = str(o, "tenant");
   const jobId = str(o, "jobId");
@@ -84,42 +94,6 @@ export function readSegmentResult(value: unknown): SegmentResult {
     text: str(o, "text"),
     words,
   };
-}
-
-/**
- * asr.jobs carries a union of records, which avsc wraps as
- * { event: { "io.lingostream.events.JobSegmented": {...} } }; the branch is
- * told by the name after the namespace.
- */
-export function readJobEvent(value: unknown): JobLifecycle {
-  const wrapper = obj(obj(value, "JobEvent").event, "JobEvent.event");
-  const names = Object.keys(wrapper);
-  const fullName = names[0];
-  if (names.length !== 1 || fullName === undefined) throw malformed(`JobEvent.event has branches ${JSON.stringify(names)}`);
-  const name = fullName.slice(fullName.lastIndexOf(".") + 1);
-  const body = obj(wrapper[fullName], fullName);
-  switch (name) {
-    case "JobRequested":
-      return {
-        kind: "requested",
-        job: jobRef(body),
-        source: str(body, "source"),
-        sourceName: str(body, "sourceName"),
-        language: str(body, "language"),
-        engine: str(body, "engine"),
-      };
-    case "JobSegmented": {
-      const segmentCount = num(body, "segmentCount");
-      if (!Number.isInteger(segmentCount) || segmentCount < 0 || segmentCount > MAX_SEGMENT_INDEX + 1) {
-        throw malformed(`segmentCount ${segmentCount} is out of range`);
-      }
-      return { kind: "segmented", job: jobRef(body), segmentCount, durationSeconds: num(body, "durationSeconds") };
-    }
-    case "JobCompleted":
-      return { kind: "completed", job: jobRef(body) };
-    default:
-      return { kind: "other", name: fullName };
-  }
 }
 
 /** A dead letter is attributed to a job slot only when it names the job and the segment's index. */

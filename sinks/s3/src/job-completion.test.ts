@@ -275,8 +275,9 @@ describe("JobLedger", () => {
     const { storage, published, completion, writeSegment } = setup(1);
     const ledger = new JobLedger(storage, completion);
     writeSegment(0);
-    await ledger.onJobEvent({ kind: "requested", job, source: "s3://in/talk.mp4", sourceName: "talk.mp4", language: "en", engine: "e" });
-    const outcome = await ledger.onJobEvent({ kind: "segmented", job, segmentCount: 1, durationSeconds: 10 });
+    const stamp = { producerId: "seg-1", eventTime: 1 };
+    await ledger.onJobEvent({ type: "JobRequested", event: { ...job, ...stamp, source: "s3://in/talk.mp4", sourceName: "talk.mp4", language: "en", engine: "e" } });
+    const outcome = await ledger.onJobEvent({ type: "JobSegmented", event: { ...job, ...stamp, segmentCount: 1, durationSeconds: 10 } });
     expect(storage.json(jobMetaKey(job))).toMatchObject({ segmentCount: 1, sourceName: "talk.mp4", source: "s3://in/talk.mp4" });
     expect(outcome).toMatchObject({ recorded: "segmented", completion: { status: "completed" } });
     expect(published).toHaveLength(1);
@@ -293,6 +294,8 @@ describe("JobLedger", () => {
     expect(await ledger.onDeadLetter(letter(1))).toEqual({ recorded: "superseded", job });
     expect(storage.objects.has(failedKey(job, 1))).toBe(false);
     expect(await ledger.onDeadLetter({ attributed: false, reason: "no job or segment" })).toMatchObject({ recorded: "ignored" });
-    expect(await ledger.onJobEvent({ kind: "completed", job })).toMatchObject({ recorded: "ignored" });
+    const keys = { json: "t.json", srt: "t.srt", vtt: "t.vtt" };
+    const completed = { ...job, segmentCount: 2, transcribedCount: 1, failedCount: 1, transcriptKeys: keys, producerId: "sink", eventTime: 2 };
+    expect(await ledger.onJobEvent({ type: "JobCompleted", event: completed })).toMatchObject({ recorded: "ignored" });
   });
 });

@@ -2,8 +2,9 @@
 // (requested.json, job.json, failed/<index>.json) and runs the completion check
 // they may unblock. Every write is an idempotent overwrite of a derived key.
 
+import type { TaggedJobEvent } from "@lingostream/schemas";
 import type { JobMeta } from "./assembler.ts";
-import type { DeadLetter, JobLifecycle } from "./events.ts";
+import { type DeadLetter, keySafeJob, readJobSegmented } from "./events.ts";
 import { JSON_CONTENT_TYPE, toJson } from "./format.ts";
 import type { CompletionOutcome, JobCompletion } from "./job-completion.ts";
 import { failedKey, type JobRef, jobMetaKey, requestedKey, segmentKey } from "./keys.ts";
@@ -33,25 +34,27 @@ export class JobLedger {
     this.completion = completion;
   }
 
-  async onJobEvent(event: JobLifecycle): Promise<LedgerOutcome> {
-    switch (event.kind) {
-      case "requested": {
-        const { job, source, sourceName, language, engine } = event;
+  async onJobEvent(tagged: TaggedJobEvent): Promise<LedgerOutcome> {
+    switch (tagged.type) {
+      case "JobRequested": {
+        const job = keySafeJob(tagged.event);
+        const { source, sourceName, language, engine } = tagged.event;
         await this.storage.put(requestedKey(job), toJson({ ...job, source, sourceName, language, engine }), JSON_CONTENT_TYPE);
         return { recorded: "requested", job };
       }
-      case "segmented": {
-        const { job, segmentCount, durationSeconds } = event;
+      case "JobSegmented": {
+        const { job, segmentCount, durationSeconds } = readJobSegmented(tagged.event);
         const meta: JobMeta = { ...job, segmentCount, durationSeconds, ...(await this.request(job)) };
         await this.storage.put(jobMetaKey(job), toJson(meta), JSON_CONTENT_TYPE);
         this.completion.rememberJob(meta);
         return { recorded: "segmented", job, completion: await this.completion.check(job) };
       }
-      case "completed":
+      case "JobCompleted":
+        keySafeJob(tagged.event);
         // The sink's own announcement coming back round: acting on it would loop.
         return { recorded: "ignored", reason: "JobCompleted" };
-      case "other":
-        return { recorded: "ignored", reason: `unknown job event ${event.name}` };
+      default:
+        return { recorded: "ignored", reason: `unknown job event ${tagged.type}` };
     }
   }
 

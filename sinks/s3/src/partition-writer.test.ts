@@ -244,6 +244,26 @@ describe("PartitionWriter", () => {
     expect(writer.backoff.failures).toBe(0);
   });
 
+  it("stops fetching its partition when paused and fetches again on resume or when a rebalance discards it", () => {
+    const fetches: string[] = [];
+    const writer = new PartitionWriter({
+      topic: TOPIC,
+      partition: 5,
+      storage: new MemoryStorage(),
+      limits: { maxRecords: 3, maxBytes: 1_000_000, maxAgeMs: 5_000 },
+      commit: async () => {},
+      fetch: { pause: () => void fetches.push("pause"), resume: () => void fetches.push("resume") },
+    });
+    expect(writer.pause()).toBeGreaterThan(0);
+    expect(writer.paused).toBe(true);
+    writer.resume();
+    expect(writer.paused).toBe(false);
+    writer.pause();
+    writer.discard();
+    writer.discard();
+    expect(fetches).toEqual(["pause", "resume", "pause", "resume"]);
+  });
+
   it("counts buffered bytes by tenant and forgets them once written", async () => {
     const { writer } = setup();
     const a = sampleRecord(0, 0);

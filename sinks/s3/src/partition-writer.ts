@@ -3,13 +3,15 @@
 // per-segment objects, lets the job completion run, and only then commits the
 // offset after the last record, so a crash anywhere before the commit replays
 // the batch onto the same keys instead of losing it. Like Kafka Connect's
-// TopicPartitionWriter it also owns its partition's paused state, so a
-// rebalance that retires the writer retires its pause with it.
+// TopicPartitionWriter it also owns its partition's paused state (stopping the
+// fetch and the backoff before the next try), so a rebalance that retires the
+// writer retires its pause with it.
 
 import { defaultRetryPolicy, mapLimit, type RetryPolicy } from "@lingostream/runtime";
 import { archiveLine, encodeJsonLines, JSON_CONTENT_TYPE, JSONL_CONTENT_TYPE } from "./format.ts";
 import { archiveKey, archivePrefix, failedPrefix, indexFromKey, type JobRef, MAX_SEGMENT_INDEX, segmentKey } from "./keys.ts";
-import { PartitionBackoff } from "./partition-backoff.ts";
+import type { PartitionBackoff } from "./partition-backoff.ts";
+import { fetchedRegardless, type PartitionFetch, PartitionPause, type PausablePartition } from "./partition-pause.ts";
 import type { SinkStorage } from "./storage.ts";
 
 /**
@@ -66,16 +68,18 @@ export interface PartitionWriterOptions {
   uploadConcurrency?: number;
   /** Backoff of the partition's pauses after failed writes. */
   retryPolicy?: RetryPolicy;
+  /** Stops and restarts fetching the partition while it is paused (default: neither, for tests). */
+  fetch?: PartitionFetch;
 }
 
 /** Per-record overhead beyond the value's JSON: coordinates, the object, its slot in the array. */
 const RECORD_OVERHEAD_BYTES = 160;
 
-export class PartitionWriter {
+export class PartitionWriter implements PausablePartition {
   readonly topic: string;
   readonly partition: number;
-  /** Paused after a failed write or read; the task stops fetching the partition meanwhile. */
-  readonly backoff: PartitionBackoff;
+  /** Paused after a failed write or read: the partition is not fetched until its backoff has passed. */
+  private readonly pauseState: PartitionPause;
   private readonly options: PartitionWriterOptions;
   private readonly clock: () => number;
   private _state: WriterState = "committed";
@@ -93,7 +97,33 @@ export class PartitionWriter {
     this.topic = options.topic;
     this.partition = options.partition;
     this.clock = options.clock ?? Date.now;
-    this.backoff = new PartitionBackoff(options.retryPolicy ?? defaultRetryPolicy, this.clock);
+    this.pauseState = new PartitionPause(options.topic, options.partition, options.fetch ?? fetchedRegardless, options.retryPolicy ?? defaultRetryPolicy, this.clock);
+  }
+
+  get backoff(): PartitionBackoff {
+    return this.pauseState.backoff;
+  }
+
+  get paused(): boolean {
+    return this.pauseState.paused;
+  }
+
+  get failures(): number {
+    return this.pauseState.failures;
+  }
+
+  isDue(now = this.clock()): boolean {
+    return this.pauseState.isDue(now);
+  }
+
+  /** A write or read failed: stop fetching until the backoff has passed; returns the wait, ms. */
+  pause(): number {
+    return this.pauseState.pause();
+  }
+
+  /** The buffer was written after a pause: fetch again. */
+  resume(): void {
+    this.pauseState.resume();
   }
 
   get state(): WriterState {
@@ -192,7 +222,7 @@ export class PartitionWriter {
 
   /** Drops the buffer and any pause without writing: the partition was revoked and its next owner replays from the committed offset. */
   discard(): void {
-    this.backoff.clear();
+    this.pauseState.lift();
     this.buffer = [];
     this.bytes = 0;
     this.bytesByTenant.clear();

@@ -1,7 +1,8 @@
 import { PipelineError } from "@lingostream/runtime";
 import { SerdeError } from "@lingostream/schemas";
 import { describe, expect, it } from "vitest";
-import { BadRecord, classifyRecordError } from "./errors.ts";
+import { classifyRecordError } from "./bad-records.ts";
+import { BadRecord } from "./errors.ts";
 
 describe("classifyRecordError", () => {
   it("skips a record whose bytes or content can never decode, under the serde's or pipeline's code", () => {
