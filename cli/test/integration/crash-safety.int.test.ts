@@ -206,7 +206,7 @@ describe("crash safety", () => {
   });
 
   // Regression: an S3 outage used to dead-letter every segment fetched during it
-  // (retryable failures were re-published at once and used up their attempts in
+  // (retriable failures were re-published at once and used up their attempts in
   // about a second); the processor now hands such segments back uncommitted.
   it("an S3 outage mid-run ends with every transcript complete and no dead letters", async () => {
     const outcome = await run(

@@ -1,5 +1,5 @@
 // Dead letters, retries and replay end to end on the real local stack: an
-// engine that fails some segments for good and others every time (retryable)
+// engine that fails some segments for good and others every time (retriable)
 // leaves a job complete with gaps; once the engine is fixed, `replay` re-runs
 // exactly the dead-lettered segments, the sink rewrites the transcript whole,
 // and a second replay of the same dead letters changes nothing.
@@ -26,7 +26,7 @@ interface TranscriptJson {
   failedSegments: number[];
 }
 
-type Fate = "ok" | "permanent" | "retryable";
+type Fate = "ok" | "permanent" | "retriable";
 
 /**
  * Decides each distinct audio's fate the first time it is seen (every fourth
@@ -45,7 +45,7 @@ class Script {
     let fate = this.fates.get(hash);
     if (fate === undefined) {
       const k = this.seen++;
-      fate = k % 4 === 1 ? "permanent" : k % 4 === 3 ? "retryable" : "ok";
+      fate = k % 4 === 1 ? "permanent" : k % 4 === 3 ? "retriable" : "ok";
       this.fates.set(hash, fate);
     }
     const calls = this.calls.get(hash) ?? [];
@@ -67,7 +67,7 @@ class ScriptedEngine implements AsrEngine {
   async transcribe(audio: AudioInput, opts: TranscribeOptions) {
     const fate = this.script.decide(audio);
     if (fate === "permanent") throw new EngineError("engine", "scripted permanent failure", { retriable: false });
-    if (fate === "retryable") throw new EngineError("engine", "scripted transient failure", { retriable: true });
+    if (fate === "retriable") throw new EngineError("engine", "scripted transient failure", { retriable: true });
     return this.inner.transcribe(audio, opts);
   }
 
@@ -147,7 +147,7 @@ describe("dead letters, retries and replay", () => {
   let deadLettered: SegmentFailed[] = [];
   let firstRun: TranscriptJson;
   let afterReplay: TranscriptJson;
-  const counts = { segmentsIn: 0, transcribedFirstRun: 0, deadLettered: 0, permanent: 0, retryable: 0, replayed: [] as number[], duplicates: 0, lost: 0 };
+  const counts = { segmentsIn: 0, transcribedFirstRun: 0, deadLettered: 0, permanent: 0, retriable: 0, replayed: [] as number[], duplicates: 0, lost: 0 };
 
   beforeAll(async () => {
     stack = await createStackContext("replay", {
@@ -226,7 +226,7 @@ describe("dead letters, retries and replay", () => {
     }
   }
 
-  it("dead-letters permanent failures at once and retryable ones after max attempts; the job completes with gaps", async () => {
+  it("dead-letters permanent failures at once and retriable ones after max attempts; the job completes with gaps", async () => {
     await submit(jobId);
     const completed = await waitFor(() => completions(jobId)[0], "the first JobCompleted", 300_000);
     segmentCount = completed.segmentCount;
@@ -235,13 +235,13 @@ describe("dead letters, retries and replay", () => {
 
     deadLettered = collector.failed.filter((f) => f.jobId === jobId);
     const permanent = deadLettered.filter((f) => !f.retryable);
-    const retryable = deadLettered.filter((f) => f.retryable);
+    const retriable = deadLettered.filter((f) => f.retryable);
     counts.deadLettered = deadLettered.length;
     counts.permanent = permanent.length;
-    counts.retryable = retryable.length;
+    counts.retriable = retriable.length;
     counts.transcribedFirstRun = completed.transcribedCount;
     expect(permanent.length).toBeGreaterThan(0);
-    expect(retryable.length).toBeGreaterThan(0);
+    expect(retriable.length).toBeGreaterThan(0);
     // One dead letter per failed segment: retries are new attempts on asr.segments, not dead letters.
     expect(new Set(deadLettered.map((f) => f.segmentId)).size).toBe(deadLettered.length);
     expect(completed.failedCount).toBe(deadLettered.length);
@@ -255,7 +255,7 @@ describe("dead letters, retries and replay", () => {
       expect(f.segment?.claimCheck.key).toMatch(new RegExp(`^segments/${tenant}/${jobId}/`));
       expect(f.workerId).not.toBe("");
     }
-    for (const f of retryable) {
+    for (const f of retriable) {
       expect(f).toMatchObject({ errorClass: "engine", retryable: true, attempt: 3 });
       expect(f.firstFailureTime).toBeLessThanOrEqual(f.lastFailureTime);
       // The first failure is the first attempt's, carried through the re-published attempts.
@@ -265,13 +265,13 @@ describe("dead letters, retries and replay", () => {
       expect(attempts.filter((s) => s.attempt > 1).every((s) => s.firstFailureTime === f.firstFailureTime)).toBe(true);
     }
     // Bounded: the engine saw each such audio once per attempt, no more.
-    const triedRetryable = [...script.fates.entries()].filter(([, fate]) => fate === "retryable").map(([hash]) => script.calls.get(hash)!);
-    expect(triedRetryable).toHaveLength(retryable.length);
-    for (const calls of triedRetryable) expect(calls).toHaveLength(3);
+    const triedRetriable = [...script.fates.entries()].filter(([, fate]) => fate === "retriable").map(([hash]) => script.calls.get(hash)!);
+    expect(triedRetriable).toHaveLength(retriable.length);
+    for (const calls of triedRetriable) expect(calls).toHaveLength(3);
     // firstFailureTime is the first attempt's: stamped after the first try and before the second.
-    const firstTries = triedRetryable.map((c) => c[0]!).sort((a, b) => a - b);
-    const secondTries = triedRetryable.map((c) => c[1]!).sort((a, b) => a - b);
-    const firstFailures = retryable.map((f) => f.firstFailureTime).sort((a, b) => a - b);
+    const firstTries = triedRetriable.map((c) => c[0]!).sort((a, b) => a - b);
+    const secondTries = triedRetriable.map((c) => c[1]!).sort((a, b) => a - b);
+    const firstFailures = retriable.map((f) => f.firstFailureTime).sort((a, b) => a - b);
     firstFailures.forEach((t, i) => {
       expect(t).toBeGreaterThanOrEqual(firstTries[i]!);
       expect(t).toBeLessThanOrEqual(secondTries[i]!);

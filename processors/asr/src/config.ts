@@ -50,7 +50,7 @@ export const asrSpec = {
     env: "LINGOSTREAM_TENANTS",
     doc: "per-tenant settings (see the segmenter's entry); the ASR processor uses weight (share of its slots, by audio seconds) and maxInFlight (segments of the tenant at once per processor; more are held, not dropped)",
   }),
-  maxAttempts: int({ env: "LINGOSTREAM_ASR_MAX_ATTEMPTS", doc: "tries per segment for retryable failures before it is dead-lettered", default: 3, min: 1, max: 20 }),
+  maxAttempts: int({ env: "LINGOSTREAM_ASR_MAX_ATTEMPTS", doc: "tries per segment for retriable failures before it is dead-lettered", default: 3, min: 1, max: 20 }),
   whisperModel: str({
     env: "LINGOSTREAM_WHISPER_MODEL",
     doc: "model of the whisper engine: tiny.en (English-only) or base (multilingual; about twice tiny.en's CPU, 410 against 340 MiB per decoder), both from the engine's venv and checked against pinned hashes, or the path of a CTranslate2 Whisper model directory; nothing is ever downloaded",
@@ -58,7 +58,7 @@ export const asrSpec = {
   }),
   whisperModelSha256: sha256Hex({
     env: "LINGOSTREAM_WHISPER_MODEL_SHA256",
-    doc: "sha256 that model.bin of the LINGOSTREAM_WHISPER_MODEL directory must have: when set, a decoder refuses (non-retryable engine error) to load a directory whose model.bin differs; unset: a directory is not checked (tiny.en and base always are, against their own pinned hashes)",
+    doc: "sha256 that model.bin of the LINGOSTREAM_WHISPER_MODEL directory must have: when set, a decoder refuses (non-retriable engine error) to load a directory whose model.bin differs; unset: a directory is not checked (tiny.en and base always are, against their own pinned hashes)",
     default: undefined,
   }),
   whisperDevice: oneOf({

@@ -36,7 +36,7 @@ const message = { offset: "42", key: Buffer.from("job-000001"), value: Buffer.fr
 const passing = new PipelineError("timeout", "engine took too long", { retriable: true });
 
 describe("FailureRouter", () => {
-  it("re-publishes a retryable failure as the segment's next attempt while attempts remain, keeping when it first failed", async () => {
+  it("re-publishes a retriable failure as the segment's next attempt while attempts remain, keeping when it first failed", async () => {
     const { router, sent, stats } = setup(3);
     await router.route(segment(2, 1_000), message, 4, passing, 2);
     expect(sent).toHaveLength(1);
@@ -46,7 +46,7 @@ describe("FailureRouter", () => {
     expect(stats).toMatchObject({ retried: 1, failed: 0 });
   });
 
-  it("dead-letters a retryable failure on its last attempt, with where it was read and since when it failed", async () => {
+  it("dead-letters a retriable failure on its last attempt, with where it was read and since when it failed", async () => {
     const { router, sent, stats } = setup(3);
     await router.route(segment(3, 1_000), message, 4, passing, 3);
     expect(sent[0]?.topic).toBe(topics.segmentsFailed);

@@ -4,6 +4,7 @@ import { Counter, Gauge, Histogram, type Registry } from "@lingostream/runtime";
 
 export interface AsrMetrics {
   processed: Counter<"engine">;
+  /** The `retryable` label keeps the dead letter's Avro field name (SegmentFailed.retryable), not the code's `retriable`. */
   failed: Counter<"error_class" | "retryable">;
   droppedWords: Counter;
   latency: Histogram<"engine">;

@@ -107,7 +107,7 @@ export function decodeWithProcess(
 /**
  * An error reply as an EngineError. Unless the decoder says otherwise it is
  * about the audio: decoding is deterministic, so the same audio would fail the
- * same way. A process-level failure is retryable on a fresh decoder (exchange
+ * same way. A process-level failure is retriable on a fresh decoder (exchange
  * kills this one); a setup problem is not.
  */
 export function replyError(label: string, message: string, errorClass?: "decode" | "engine" | "config"): EngineError {

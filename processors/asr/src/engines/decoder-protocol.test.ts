@@ -94,7 +94,7 @@ describe("parseDecoderLine", () => {
     expect(parseDecoderLine('{"words":[],"text":"","language":""}')).toEqual({ kind: "result", words: [], text: "" });
   });
 
-  it("classifies garbage as a non-retryable engine error", () => {
+  it("classifies garbage as a non-retriable engine error", () => {
     for (const line of ["not json", "[]", '{"words":"x"}', '{"words":[{"start":1}]}']) {
       try {
         parseDecoderLine(line);

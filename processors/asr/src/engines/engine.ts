@@ -26,7 +26,7 @@ export interface TranscribeOptions {
   language: string;
   /**
    * Aborting rejects with the signal's reason, except that a TimeoutError reason
-   * (AbortSignal.timeout) becomes a retryable EngineError of class "timeout".
+   * (AbortSignal.timeout) becomes a retriable EngineError of class "timeout".
    */
   signal?: AbortSignal;
 }

@@ -106,7 +106,7 @@ describe("OpenAiEngine over HTTP", () => {
     expect(req.form.get("model")).toBe("whisper-1");
   });
 
-  it("classifies 429 and 5xx as retryable engine errors", async () => {
+  it("classifies 429 and 5xx as retriable engine errors", async () => {
     const engine = new OpenAiEngine({ baseUrl });
     handler = json(429, { error: { message: "slow down" } }, { "retry-after": "2" });
     const throttled = await failure(engine);
@@ -116,7 +116,7 @@ describe("OpenAiEngine over HTTP", () => {
     expect(await failure(engine)).toMatchObject({ errorClass: "engine", retriable: true });
   });
 
-  it("classifies other 4xx as non-retryable", async () => {
+  it("classifies other 4xx as non-retriable", async () => {
     const engine = new OpenAiEngine({ baseUrl, apiKey: "wrong" });
     for (const status of [400, 401, 404, 413]) {
       handler = json(status, { error: "no" });
@@ -124,12 +124,12 @@ describe("OpenAiEngine over HTTP", () => {
     }
   });
 
-  it("turns a non-JSON success body into a non-retryable engine error", async () => {
+  it("turns a non-JSON success body into a non-retriable engine error", async () => {
     handler = (_req, res) => res.end("<html>proxy</html>");
     expect(await failure(new OpenAiEngine({ baseUrl }))).toMatchObject({ errorClass: "engine", retriable: false });
   });
 
-  it("times out with a retryable timeout error", async () => {
+  it("times out with a retriable timeout error", async () => {
     handler = (_req, res) => setTimeout(() => res.end("{}"), 2000).unref();
     const err = await failure(new OpenAiEngine({ baseUrl, timeoutMs: 100 }));
     expect(err).toMatchObject({ errorClass: "timeout", retriable: true });
@@ -145,7 +145,7 @@ describe("OpenAiEngine over HTTP", () => {
     expect(await failure(engine, AbortSignal.timeout(50))).toMatchObject({ errorClass: "timeout" });
   });
 
-  it("reports an unreachable server as a retryable engine error", async () => {
+  it("reports an unreachable server as a retriable engine error", async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const port = (closed.address() as AddressInfo).port;
@@ -185,7 +185,7 @@ describe("mapTranscriptionResponse", () => {
 });
 
 describe("classifyHttpStatus", () => {
-  it("treats 408 as a retryable timeout and parses HTTP-date Retry-After", () => {
+  it("treats 408 as a retriable timeout and parses HTTP-date Retry-After", () => {
     expect(classifyHttpStatus(408, "")).toMatchObject({ errorClass: "timeout", retriable: true });
     const later = new Date(Date.now() + 60_000).toUTCString();
     const err = classifyHttpStatus(502, "bad gateway", later);

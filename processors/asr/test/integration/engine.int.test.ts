@@ -258,7 +258,7 @@ describe("decoder process lifecycle", () => {
     await expect(transcribeFixture(engine, SHORT_TEXTS[0]!)).rejects.toMatchObject({ retriable: false });
   });
 
-  it("reports a missing model as a non-retryable engine error", async () => {
+  it("reports a missing model as a non-retriable engine error", async () => {
     const engine = new PocketSphinxEngine({ modelDir: join(dir, "no-such-model") });
     const err = await engine.transcribe(clip(audio.get("weather")!, 0, 1), { language: "en" }).catch((e) => e);
     expect(err).toMatchObject({ errorClass: "engine", retriable: false });

@@ -1,6 +1,6 @@
 // The whisper decoder's hash checks with the real decoder: a model whose
 // model.bin differs from the pinned sha256 by one byte is refused before it is
-// loaded, with a non-retryable engine error naming what to fix, and no decoder
+// loaded, with a non-retriable engine error naming what to fix, and no decoder
 // is left running. Covers a model directory given with
 // LINGOSTREAM_WHISPER_MODEL_SHA256 and the bundled tiny.en, whose package
 // Python finds first on PYTHONPATH (as a tampered copy would be found). Needs

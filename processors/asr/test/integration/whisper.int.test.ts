@@ -242,7 +242,7 @@ describe("whisper engine failures", () => {
     expect(engine.pid).toBe(pid);
   });
 
-  it("reports a model directory that is not there as a non-retryable engine error naming the setting", async () => {
+  it("reports a model directory that is not there as a non-retriable engine error naming the setting", async () => {
     const broken = new WhisperEngine({ model: join(dir, "no-such-model") });
     try {
       const err = await broken.transcribe(silence(1), { language: "en" }).catch((e: unknown) => e);
