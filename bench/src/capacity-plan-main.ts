@@ -1,0 +1,58 @@
+// Regenerates the tables of docs/capacity.md from bench/results, or with
+// --print and your own assumptions prints them instead:
+//   node --conditions=@lingostream/source bench/src/capacity-plan-main.ts
+//   node --conditions=@lingostream/source bench/src/capacity-plan-main.ts --print --hours 20000 --days 10 --server-rate 30 --request-rtf 0.2
+
+import { readFile, writeFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { type CapacityAssumptions, capacityPlan, DEFAULT_ASSUMPTIONS } from "./capacity-plan.ts";
+import { renderCapacityPlan, withCapacityPlan } from "./capacity-plan-doc.ts";
+import { CAPACITY_DOC, loadCapacityInputs } from "./capacity-plan-files.ts";
+
+const { values } = parseArgs({
+  options: {
+    print: { type: "boolean", default: false },
+    hours: { type: "string" },
+    days: { type: "string" },
+    "cores-per-replica": { type: "string" },
+    "server-rate": { type: "string" },
+    "request-rtf": { type: "string" },
+    slots: { type: "string" },
+  },
+});
+
+function positive(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!(Number.isFinite(n) && n > 0)) {
+    process.stderr.write(`--${name} must be a positive number, got ${JSON.stringify(text)}\n`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const d = DEFAULT_ASSUMPTIONS;
+const assumptions: CapacityAssumptions = {
+  ...d,
+  backlogHours: positive("hours", values.hours, d.backlogHours),
+  wallDays: values.days === undefined ? d.wallDays : values.days.split(",").map((day) => positive("days", day, 1)),
+  asrCoresPerReplica: positive("cores-per-replica", values["cores-per-replica"], d.asrCoresPerReplica),
+  whisperServer: {
+    audioSecondsPerSecond: positive("server-rate", values["server-rate"], d.whisperServer.audioSecondsPerSecond),
+    requestRealTimeFactor: positive("request-rtf", values["request-rtf"], d.whisperServer.requestRealTimeFactor),
+    slotsPerReplica: positive("slots", values.slots, d.whisperServer.slotsPerReplica),
+  },
+};
+const custom = JSON.stringify(assumptions) !== JSON.stringify(DEFAULT_ASSUMPTIONS);
+if (custom && !values.print) {
+  process.stderr.write("docs/capacity.md holds the default assumptions; add --print to see the plan for your own\n");
+  process.exit(2);
+}
+
+const inputs = await loadCapacityInputs();
+const tables = renderCapacityPlan(inputs, capacityPlan(inputs, assumptions));
+if (values.print) process.stdout.write(`${tables}\n`);
+else {
+  await writeFile(CAPACITY_DOC, withCapacityPlan(await readFile(CAPACITY_DOC, "utf8"), tables));
+  process.stderr.write(`${CAPACITY_DOC} regenerated\n`);
+}
