@@ -9,8 +9,12 @@ import { type CapacityAssumptions, capacityPlan, DEFAULT_ASSUMPTIONS } from "./c
 import { renderCapacityPlan, withCapacityPlan } from "./capacity-plan-doc.ts";
 import { CAPACITY_DOC, loadCapacityInputs } from "./capacity-plan-files.ts";
 
-const { values } = parseArgs({
-  options: {
+function usageError(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+}
+
+const OPTIONS = {
     print: { type: "boolean", default: false },
     hours: { type: "string" },
     days: { type: "string" },
@@ -18,16 +22,20 @@ const { values } = parseArgs({
     "server-rate": { type: "string" },
     "request-rtf": { type: "string" },
     slots: { type: "string" },
-  },
-});
+} as const;
+
+let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>;
+try {
+  parsed = parseArgs({ options: OPTIONS });
+} catch (err) {
+  usageError((err as Error).message);
+}
+const { values } = parsed;
 
 function positive(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!(Number.isFinite(n) && n > 0)) {
-    process.stderr.write(`--${name} must be a positive number, got ${JSON.stringify(text)}\n`);
-    process.exit(2);
-  }
+  if (!(Number.isFinite(n) && n > 0)) usageError(`--${name} must be a positive number, got ${JSON.stringify(text)}`);
   return n;
 }
 
@@ -44,15 +52,18 @@ const assumptions: CapacityAssumptions = {
   },
 };
 const custom = JSON.stringify(assumptions) !== JSON.stringify(DEFAULT_ASSUMPTIONS);
-if (custom && !values.print) {
-  process.stderr.write("docs/capacity.md holds the default assumptions; add --print to see the plan for your own\n");
-  process.exit(2);
-}
+if (custom && !values.print) usageError("docs/capacity.md holds the default assumptions; add --print to see the plan for your own");
 
-const inputs = await loadCapacityInputs();
-const tables = renderCapacityPlan(inputs, capacityPlan(inputs, assumptions));
-if (values.print) process.stdout.write(`${tables}\n`);
-else {
-  await writeFile(CAPACITY_DOC, withCapacityPlan(await readFile(CAPACITY_DOC, "utf8"), tables));
-  process.stderr.write(`${CAPACITY_DOC} regenerated\n`);
+try {
+  const inputs = await loadCapacityInputs();
+  const tables = renderCapacityPlan(inputs, capacityPlan(inputs, assumptions));
+  if (values.print) process.stdout.write(`${tables}\n`);
+  else {
+    await writeFile(CAPACITY_DOC, withCapacityPlan(await readFile(CAPACITY_DOC, "utf8"), tables));
+    process.stderr.write(`${CAPACITY_DOC} regenerated\n`);
+  }
+} catch (err) {
+  // A benchmark row the plan reads is gone or renamed, or the doc lost its markers: the message says which.
+  process.stderr.write(`capacity plan: ${(err as Error).message}\n`);
+  process.exit(1);
 }
