@@ -74,7 +74,7 @@ function assumptionsTable(plan: CapacityPlan): string {
       ["Whisper server throughput, audio seconds per second per server with its queue full (1 / its real-time factor)", "T", `${a.whisperServer.audioSecondsPerSecond} (real-time factor ${decimals(1 / s.audioSecondsPerSecond, 3)})`],
       ["Whisper server wall time per request per audio second (a 30 s segment holds a slot this × 30 s)", "r", String(s.requestRealTimeFactor)],
       ["ASR slots per replica with the openai engine (LINGOSTREAM_ASR_MAX_IN_FLIGHT)", "m", String(s.slotsPerReplica)],
-      ["Kafka bytes per record besides key and value (61 B batch header, one record per send, ~10 B framing)", "o", `${a.recordOverheadBytes} B`],
+      ["Kafka bytes on disk per record besides key and value, one record per send as the workers send them (measured on the local stack by bench/src/capacity-plan-record-bytes.ts)", "o", `${a.recordOverheadBytes} B`],
       ["ASR replicas the chart runs at most by default (its asr.segments partitions)", "N₀", String(a.defaultAsrReplicas)],
     ],
   );

@@ -4,7 +4,7 @@
 // Kafka, encoded with the pipeline's own schemas.
 
 import type { ServiceContext, TopicSpec } from "@lingostream/runtime";
-import { HEADER_LENGTH, type TopicKey, topicType } from "@lingostream/schemas";
+import { encodeFrame, type TopicKey, topicType } from "@lingostream/schemas";
 import { segmenterSpec, segmentId, segmentKey } from "@lingostream/segmenter";
 import { audioSegmentEvent, segmentTranscribedEvent } from "./fixtures/events.ts";
 import type { BenchmarkResult, Row } from "./report.ts";
@@ -122,17 +122,26 @@ const ENCODING_CONTEXT = { instanceId: "asr-worker-node-1-12345-a1b2c3", store: 
 /** A job id as `transcribe` makes them: "j" and 32 hex digits. */
 const JOB_ID = `j${"0".repeat(32)}`;
 
-/** Bytes of an event on the wire: the registry's 5-byte header and the Avro body. */
-export function wireBytes(topic: TopicKey, value: unknown): number {
-  return HEADER_LENGTH + topicType(topic).toBuffer(value).byteLength;
+/** An event as it goes on the wire: the registry's 5-byte header (schema id 1 here) and the Avro body. */
+export function wireValue(topic: TopicKey, value: unknown): Buffer {
+  return encodeFrame(1, topicType(topic).toBuffer(value));
 }
 
-/** The AudioSegment and SegmentTranscribed of one segment, as the pipeline encodes them, with `words` words. */
-export function segmentEventSizes(words: number, jobId = JOB_ID): { segmentEvent: number; resultEvent: number } {
+export function wireBytes(topic: TopicKey, value: unknown): number {
+  return wireValue(topic, value).byteLength;
+}
+
+export interface SegmentRecords {
+  segment: { key: string; value: Buffer };
+  result: { key: string; value: Buffer };
+}
+
+/** The asr.segments and asr.results records of one segment, keyed and encoded as the pipeline does, with `words` words. */
+export function segmentRecords(words: number, jobId = JOB_ID): SegmentRecords {
   const audio = { key: segmentKey("default", jobId, 0), byteSize: 960_044, sha256: "0".repeat(64) };
   return {
-    segmentEvent: wireBytes("segments", audioSegmentEvent(ENCODING_CONTEXT, jobId, 0, audio, "pocketsphinx")),
-    resultEvent: wireBytes("results", segmentTranscribedEvent(ENCODING_CONTEXT, jobId, 0, words)),
+    segment: { key: segmentId(jobId, 0), value: wireValue("segments", audioSegmentEvent(ENCODING_CONTEXT, jobId, 0, audio, "pocketsphinx")) },
+    result: { key: jobId, value: wireValue("results", segmentTranscribedEvent(ENCODING_CONTEXT, jobId, 0, words)) },
   };
 }
 
@@ -147,7 +156,7 @@ export function capacityInputs(results: ResultsByName, topics: readonly TopicSpe
   const cores = backlog.machine.cpuCount;
   const kept = side(results, "backlog", ROWS.keptAt16h, "subject");
   const words = Math.round(SPEECH_WORDS_PER_SECOND * segmentSeconds.value);
-  const sizes = segmentEventSizes(words);
+  const records = segmentRecords(words);
   const sinkAudioSeconds = throughput.options.sinkResults * segmentSeconds.value;
   return {
     segmentSeconds,
@@ -168,13 +177,13 @@ export function capacityInputs(results: ResultsByName, topics: readonly TopicSpe
       source: `${kept.source} × 3600 / its ${sixteen.audioSeconds.toFixed(0)} audio seconds (details.sizes "16 h")`,
     },
     audioBytesPerSegment: { value: throughput.raw.sizes.audio, source: "bench/results/throughput.json details.raw.sizes.audio (a 30 s 16 kHz mono WAV)" },
-    segmentEventBytes: { value: sizes.segmentEvent, source: "AudioSegment encoded with schemas/avro (capacity-plan-inputs.ts segmentEventSizes)" },
+    segmentEventBytes: { value: records.segment.value.byteLength, source: "AudioSegment encoded with schemas/avro (capacity-plan-inputs.ts segmentRecords)" },
     resultEventBytes: {
-      value: sizes.resultEvent,
-      source: `SegmentTranscribed of ${words} words (${SPEECH_WORDS_PER_SECOND} words/s × ${segmentSeconds.value} s) encoded with schemas/avro (segmentEventSizes)`,
+      value: records.result.value.byteLength,
+      source: `SegmentTranscribed of ${words} words (${SPEECH_WORDS_PER_SECOND} words/s × ${segmentSeconds.value} s) encoded with schemas/avro (segmentRecords)`,
     },
-    segmentKeyBytes: { value: Buffer.byteLength(segmentId(JOB_ID, 0)), source: "segment id (asr.segments key): job id + 7" },
-    resultKeyBytes: { value: Buffer.byteLength(JOB_ID), source: "job id (asr.results key): j + 32 hex digits" },
+    segmentKeyBytes: { value: Buffer.byteLength(records.segment.key), source: "segment id (asr.segments key): job id + 7" },
+    resultKeyBytes: { value: Buffer.byteLength(records.result.key), source: "job id (asr.results key): j + 32 hex digits" },
     twoProcessSpeedup: twoProcessSpeedup(results),
     segmentsTopic: topicFigures(topics, "segments"),
     resultsTopic: topicFigures(topics, "results"),

@@ -29,7 +29,7 @@ export interface CapacityAssumptions {
   /**
    * Kafka's on-disk bytes per record besides key and value: a v2 record batch
    * header (61 B) per send, since the workers send one record at a time, and
-   * about 10 B of record framing.
+   * the record's own framing. capacity-plan-record-bytes.ts measures it.
    */
   recordOverheadBytes: number;
   whisperServer: WhisperServerAssumptions;
@@ -41,7 +41,7 @@ export const DEFAULT_ASSUMPTIONS: CapacityAssumptions = {
   asrCoresPerReplica: 2,
   defaultAsrReplicas: 12,
   assumedScalingEfficiency: 1,
-  recordOverheadBytes: 71,
+  recordOverheadBytes: 70,
   whisperServer: { audioSecondsPerSecond: 50, requestRealTimeFactor: 0.1, slotsPerReplica: 8 },
 };
 
