@@ -38,7 +38,12 @@ describe("capacity plan inputs", () => {
       ratio: 1.8,
     };
     const scaling = { ...committed.engine!, name: "scaling", rows: [pair] } as BenchmarkResult;
-    expect(capacityInputs({ ...before, scaling }, topics).twoProcessSpeedup).toEqual({ value: 1.8, source: 'bench/results/scaling.json, row "two ASR processes vs one", ratio' });
+    expect(capacityInputs({ ...before, scaling: { ...scaling, mode: "full" } }, topics).twoProcessSpeedup).toEqual({
+      value: 1.8,
+      source: 'bench/results/scaling.json, row "two ASR processes vs one", ratio',
+    });
+    const quick = capacityInputs({ ...before, scaling: { ...scaling, mode: "quick", startedAt: "2026-11-30T11:00:43.622Z" } }, topics);
+    expect(quick.twoProcessSpeedup?.source).toMatch(/, a --quick run of 2026-11-30$/);
   });
 
   it("encodes events as the throughput benchmark measured them through the registry, up to the producer id", () => {

@@ -106,7 +106,10 @@ function twoProcessSpeedup(results: ResultsByName): Figure | undefined {
   const scaling = results.scaling;
   if (!scaling) return undefined;
   const row = scaling.rows.find((r) => r.subject.label === "2 processes" && r.subject.unit === "audio s/s" && r.ratio !== undefined && Number.isFinite(r.ratio));
-  return row ? { value: row.ratio!, source: rowSource("scaling", row.what, "ratio") } : undefined;
+  if (!row) return undefined;
+  // A quick run is a smoke test of fewer, shorter runs: say so where its figure is used.
+  const quick = scaling.mode === "quick" ? `, a --quick run of ${scaling.startedAt.slice(0, 10)}` : "";
+  return { value: row.ratio!, source: `${rowSource("scaling", row.what, "ratio")}${quick}` };
 }
 
 function topicFigures(specs: readonly TopicSpec[], key: TopicKey): TopicFigures {
