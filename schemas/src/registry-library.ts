@@ -4,9 +4,10 @@
 //
 // Every failure becomes a SerdeError. Network failures, timeouts and 408/429/5xx are the
 // retriable "registry-unavailable", retried here first by the one retry helper (the
-// library's own retry is off, so these calls follow the same policy as the fetch calls). The library
-// reports a failed connection as an HTTP 400 carrying the socket error's text, so a 400
-// is read by that text and, when the text does not tell, by a quick reachability probe.
+// library's own retry is off, so these calls follow the same policy as the fetch
+// calls). The library reports a failed connection as an HTTP 400 carrying the socket
+// error's text, so a 400 is read by that text and, when the text does not tell, by a
+// quick reachability probe.
 
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
 import { retry } from "@lingostream/errors";
