@@ -7,7 +7,7 @@
 // backlog, are weighed against what is left. Offsets are committed in order as
 // the contiguous prefix of settled segments grows, whenever that happens.
 
-import { type Logger, sleep } from "@lingostream/runtime";
+import { commitThrough, type Logger, sleep, withHeartbeat } from "@lingostream/runtime";
 import type { Consumer, EachBatchPayload, KafkaMessage } from "kafkajs";
 import type { Claim, FairGate, Ticket } from "./fair-gate.ts";
 import { PartitionWindow } from "./partition-window.ts";
@@ -72,7 +72,7 @@ export function createBatchLoop(options: BatchLoopOptions): BatchLoop {
         const done = window?.finish(message.offset);
         if (window === undefined || done === undefined) return;
         try {
-          await consumer.commitOffsets([{ topic, partition, offset: (BigInt(done) + 1n).toString() }]);
+          await commitThrough(consumer, topic, partition, done);
         } catch (err) {
           // A rebalance took the partition: its new owner does the uncommitted segments again.
           logger.debug({ topic, partition, offset: done, err: String(err) }, "commit failed; the segments after the last commit will be done again");
@@ -94,49 +94,52 @@ export function createBatchLoop(options: BatchLoopOptions): BatchLoop {
   }
 
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
-    const window = windowOf(batch.partition);
-    const stopped = () => signal.aborted || !isRunning() || isStale();
-    // kafkajs heartbeats only between batches on its own; keep beating while waiting here.
-    const beat = setInterval(() => heartbeat().catch((err) => logger.debug({ err: String(err) }, "heartbeat failed")), heartbeatIntervalMs);
     const tickets: Ticket[] = [];
     try {
-      // The next fetch starts after what is committed, not at the start of this batch.
-      const settled = window.settledThrough;
-      if (settled !== undefined) resolveOffset(settled);
-      const backoff = window.backoffUntil - Date.now();
-      if (backoff > 0) await sleep(backoff, signal).catch(() => {});
-      if (stopped() || pause.sync()) return;
-      let waiting = 0;
-      for (const message of batch.messages) {
-        if (!window.shouldOffer(message.offset, running.has(`${batch.partition}:${message.offset}`))) continue;
-        let claim = window.claim(message.offset);
-        if (claim === undefined) {
-          claim = await peek(message);
-          window.remember(message.offset, claim);
-        }
-        const offered = claim;
-        waiting++;
-        tickets.push(
-          gate.request(offered, () => {
-            waiting--;
-            start(batch.topic, batch.partition, message, offered);
-          }),
-        );
-      }
-      // Nothing new here: wait for a settle (or the refresh) rather than refetch the same segments at once.
-      if (tickets.length === 0) {
-        await window.untilSettled(REFRESH_MS, signal);
-        return;
-      }
-      const deadline = Date.now() + REFRESH_MS;
-      while (waiting > 0 && Date.now() < deadline && !stopped() && !pause.sync() && window.backoffUntil <= Date.now()) {
-        await window.untilSettled(Math.min(100, deadline - Date.now()), signal);
-      }
+      // kafkajs heartbeats only between batches on its own; keep beating while waiting here.
+      await withHeartbeat(payload.heartbeat, heartbeatIntervalMs, () => offer(payload, tickets), (err) => logger.debug({ err: String(err) }, "heartbeat failed"));
     } finally {
       // Not started: left to the next fetch, which weighs them against anything newer.
       for (const ticket of tickets) ticket.withdraw();
-      clearInterval(beat);
+    }
+  }
+
+  /** Offers the batch's segments to the gate, then waits for them to start, a settle or the refresh; `tickets` gets each offer. */
+  async function offer(payload: EachBatchPayload, tickets: Ticket[]): Promise<void> {
+    const { batch, resolveOffset, isRunning, isStale } = payload;
+    const window = windowOf(batch.partition);
+    const stopped = () => signal.aborted || !isRunning() || isStale();
+    // The next fetch starts after what is committed, not at the start of this batch.
+    const settled = window.settledThrough;
+    if (settled !== undefined) resolveOffset(settled);
+    const backoff = window.backoffUntil - Date.now();
+    if (backoff > 0) await sleep(backoff, signal).catch(() => {});
+    if (stopped() || pause.sync()) return;
+    let waiting = 0;
+    for (const message of batch.messages) {
+      if (!window.shouldOffer(message.offset, running.has(`${batch.partition}:${message.offset}`))) continue;
+      let claim = window.claim(message.offset);
+      if (claim === undefined) {
+        claim = await peek(message);
+        window.remember(message.offset, claim);
+      }
+      const offered = claim;
+      waiting++;
+      tickets.push(
+        gate.request(offered, () => {
+          waiting--;
+          start(batch.topic, batch.partition, message, offered);
+        }),
+      );
+    }
+    // Nothing new here: wait for a settle (or the refresh) rather than refetch the same segments at once.
+    if (tickets.length === 0) {
+      await window.untilSettled(REFRESH_MS, signal);
+      return;
+    }
+    const deadline = Date.now() + REFRESH_MS;
+    while (waiting > 0 && Date.now() < deadline && !stopped() && !pause.sync() && window.backoffUntil <= Date.now()) {
+      await window.untilSettled(Math.min(100, deadline - Date.now()), signal);
     }
   }
 

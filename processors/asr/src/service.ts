@@ -9,7 +9,16 @@
 // (replays re-run segments on purpose) and transactions would serialize every
 // in-flight segment behind one transactional producer per worker.
 
-import { type Backpressure, BufferPool, fullSpeed, HandleRegistry, type RunningService, registerMemoryMetrics, type ServiceContext } from "@lingostream/runtime";
+import {
+  type Backpressure,
+  BufferPool,
+  consumerStop,
+  fullSpeed,
+  HandleRegistry,
+  type RunningService,
+  registerMemoryMetrics,
+  type ServiceContext,
+} from "@lingostream/runtime";
 import type { Consumer, KafkaMessage, Producer } from "kafkajs";
 import { createBatchLoop } from "./batch-loop.ts";
 import { type AsrConfig, resolveSlots } from "./config.ts";
@@ -175,28 +184,27 @@ export async function startAsrProcessor(ctx: ServiceContext, options: AsrProcess
     if (!event.payload.restart) resolveDone();
   });
 
-  let stopped: Promise<void> | undefined;
-  return {
-    name: "asr",
-    stats,
-    done,
-    stop() {
-      stopped ??= (async () => {
-        stopping.abort();
-        clearInterval(dispatcher);
-        for (const off of unsubscribe) off?.();
-        // Segments in flight finish and commit while the consumer still can; then
-        // stop() waits for the batches in hand, which return at once.
-        await loop.drain();
-        await consumer.stop();
-        await consumer.disconnect();
-        await producer.disconnect();
+  const stop = consumerStop({
+    logger,
+    consumer,
+    producer,
+    stopFetching: () => {
+      stopping.abort();
+      clearInterval(dispatcher);
+      for (const off of unsubscribe) off?.();
+    },
+    // Segments in flight finish and commit while the consumer still can; then
+    // consumer.stop() waits for the batches in hand, which return at once.
+    drain: () => loop.drain(),
+    release: async () => {
+      try {
         await engines.close();
         audioPool.drain();
+      } finally {
         resolveDone();
         logger.info(stats, "asr processor stopped");
-      })();
-      return stopped;
+      }
     },
-  };
+  });
+  return { name: "asr", stats, done, stop };
 }

@@ -7,6 +7,8 @@ import {
   appendJobEvent,
   assertValidId,
   type Backpressure,
+  commitThrough,
+  consumerStop,
   fullSpeed,
   type Logger,
   type RetryPolicy,
@@ -14,6 +16,7 @@ import {
   readableMediaInput,
   retry,
   type ServiceContext,
+  withHeartbeat,
 } from "@lingostream/runtime";
 import { type JobRequested, readJobEvent } from "@lingostream/schemas";
 import type { EachBatchPayload } from "kafkajs";
@@ -32,6 +35,9 @@ import { assertSourceAllowed } from "./source-policy.ts";
 const MEDIA_ATTEMPTS = 3;
 const MEDIA_RETRY: RetryPolicy = { retries: MEDIA_ATTEMPTS - 1, minDelayMs: 500, maxDelayMs: 5000, factor: 2 };
 
+/** The group heartbeat, kept beating while a job is segmented: a tenth of the session timeout. */
+const HEARTBEAT_INTERVAL_MS = 3000;
+
 export interface SegmenterServiceOptions {
   config: SegmenterConfig;
   /** The process's memory backpressure, applied before each cut (default: none). */
@@ -46,7 +52,7 @@ export async function startSegmenter(ctx: ServiceContext, options: SegmenterServ
   await ctx.serde.register("jobs");
   await ctx.serde.register("segments");
   const producer = ctx.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  const consumer = ctx.kafka.consumer({ groupId: options.config.groupId, sessionTimeout: 30_000, heartbeatInterval: 3000 });
+  const consumer = ctx.kafka.consumer({ groupId: options.config.groupId, sessionTimeout: 30_000, heartbeatInterval: HEARTBEAT_INTERVAL_MS });
   await producer.connect();
   await consumer.connect();
   await consumer.subscribe({ topic: ctx.topics.jobs, fromBeginning: true });
@@ -118,8 +124,7 @@ export async function startSegmenter(ctx: ServiceContext, options: SegmenterServ
   }
 
   async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    const beat = setInterval(() => heartbeat().catch(() => {}), 3000);
-    try {
+    await withHeartbeat(heartbeat, HEARTBEAT_INTERVAL_MS, async () => {
       for (const message of batch.messages) {
         if (!isRunning() || isStale() || stopping.signal.aborted) break;
         const where = { topic: batch.topic, partition: batch.partition, offset: message.offset };
@@ -131,11 +136,9 @@ export async function startSegmenter(ctx: ServiceContext, options: SegmenterServ
         }
         if (decoded?.type === "JobRequested" && !(await handleJob(decoded.event, where))) break;
         resolveOffset(message.offset);
-        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+        await commitThrough(consumer, batch.topic, batch.partition, message.offset);
       }
-    } finally {
-      clearInterval(beat);
-    }
+    });
   }
 
   let resolveDone!: () => void;
@@ -149,19 +152,8 @@ export async function startSegmenter(ctx: ServiceContext, options: SegmenterServ
   });
 
   await consumer.run({ eachBatch, eachBatchAutoResolve: false, autoCommit: false });
-  let stopped: Promise<void> | undefined;
-  return {
-    name: "segmenter",
-    done,
-    stop() {
-      stopped ??= (async () => {
-        stopping.abort();
-        await consumer.stop();
-        await consumer.disconnect();
-        await producer.disconnect();
-        resolveDone();
-      })();
-      return stopped;
-    },
-  };
+  // Stopping aborts the job being segmented; its batch then returns without
+  // committing it, and consumer.stop() waits for that before leaving the group.
+  const stop = consumerStop({ logger, consumer, producer, stopFetching: () => stopping.abort(), release: () => resolveDone() });
+  return { name: "segmenter", done, stop };
 }
