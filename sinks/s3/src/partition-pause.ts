@@ -6,6 +6,7 @@
 // read without a buffer, get one each when they first fail.
 
 import type { RetryPolicy } from "@lingostream/runtime";
+import type { Consumer } from "kafkajs";
 import { PartitionBackoff } from "./partition-backoff.ts";
 
 /** Stops and restarts fetching one partition: the consumer's pause and resume for it. */
@@ -30,6 +31,11 @@ export interface PausablePartition {
 }
 
 export const fetchedRegardless: PartitionFetch = { pause() {}, resume() {} };
+
+/** The consumer's pause and resume of one partition. */
+export function consumerFetch(consumer: Pick<Consumer, "pause" | "resume">, topic: string, partition: number): PartitionFetch {
+  return { pause: () => consumer.pause([{ topic, partitions: [partition] }]), resume: () => consumer.resume([{ topic, partitions: [partition] }]) };
+}
 
 export class PartitionPause implements PausablePartition {
   readonly topic: string;

@@ -8,7 +8,7 @@
 import type { Logger, RetryPolicy } from "@lingostream/runtime";
 import type { Consumer } from "kafkajs";
 import type { SinkMetrics } from "./metrics.ts";
-import { PartitionPause, type PausablePartition } from "./partition-pause.ts";
+import { consumerFetch, PartitionPause, type PausablePartition } from "./partition-pause.ts";
 import type { PartitionWriter } from "./partition-writer.ts";
 
 export interface PartitionPausesOptions {
@@ -52,8 +52,7 @@ export class PartitionPauses {
     let paused = this.unbuffered.get(key);
     if (!paused) {
       const { consumer, retryPolicy, clock } = this.options;
-      const fetch = { pause: () => consumer.pause([{ topic, partitions: [partition] }]), resume: () => consumer.resume([{ topic, partitions: [partition] }]) };
-      paused = new PartitionPause(topic, partition, fetch, retryPolicy, clock);
+      paused = new PartitionPause(topic, partition, consumerFetch(consumer, topic, partition), retryPolicy, clock);
       this.unbuffered.set(key, paused);
     }
     return paused;

@@ -10,6 +10,7 @@ import { RetiredWriter } from "./errors.ts";
 import { KeyedMutex } from "./keyed-mutex.ts";
 import type { JobRef } from "./keys.ts";
 import type { SinkMetrics } from "./metrics.ts";
+import { consumerFetch } from "./partition-pause.ts";
 import type { PartitionPauses } from "./partition-pauses.ts";
 import { PartitionWriter, type RotateReason } from "./partition-writer.ts";
 import type { SinkStorage } from "./storage.ts";
@@ -65,7 +66,7 @@ export class PartitionWriters {
       clock: opts.clock,
       retryPolicy: opts.retryPolicy,
       uploadConcurrency: opts.uploadConcurrency,
-      fetch: { pause: () => consumer.pause([{ topic, partitions: [partition] }]), resume: () => consumer.resume([{ topic, partitions: [partition] }]) },
+      fetch: consumerFetch(consumer, topic, partition),
       limits: {
         maxRecords: opts.flushRecords,
         // No single buffer may take more than the whole quota.
