@@ -53,10 +53,17 @@ describe("gaps between results", () => {
   });
 
   it("measures each event against the steady stretch before it", () => {
-    const events: GroupEvent[] = [{ kind: "join", atMs: 350, settledMs: 1000, membersBefore: 1, membersAfter: 2 }];
-    const [pause] = eventPauses(times, events, 350, 100);
+    const events: GroupEvent[] = [
+      { kind: "join", atMs: 350, settledMs: 1000, membersBefore: 1, membersAfter: 2, steadyFromMs: 0, steadyToMs: 350 },
+      { kind: "leave", atMs: 1000, settledMs: 1100, membersBefore: 2, membersAfter: 1, steadyFromMs: 1300, steadyToMs: 1600 },
+    ];
+    const [pause, leave] = eventPauses(times, events, 100);
     expect(pause?.steadyGapMs).toBe(100);
+    expect(pause?.steadyLargestGapMs).toBe(100);
     expect(pause?.gap?.ms).toBe(1000);
+    // The leave is compared with the stretch after it, and its window ends 100 ms past settling.
+    expect(leave?.steadyGapMs).toBe(100);
+    expect(leave?.gap).toEqual({ fromMs: 300, toMs: 1300, ms: 1000 });
     const [row] = pauseRows([pause!], () => "join");
     expect(row?.baseline?.value).toBe(0.1);
     expect(row?.subject.value).toBe(1);

@@ -91,25 +91,34 @@ export interface GroupEvent {
   settledMs: number;
   membersBefore: number;
   membersAfter: number;
+  /**
+   * The steady stretch the event is compared with, epoch ms: the smaller
+   * membership's, whose normal gaps are the longer (before a join, after a leave).
+   */
+  steadyFromMs: number;
+  steadyToMs: number;
 }
 
 export interface EventPause {
   event: GroupEvent;
-  /** Median gap between results over the steady stretch before the event, ms. */
+  /** Median gap between results over the event's steady stretch, ms. */
   steadyGapMs: number;
+  /** Largest gap within the steady stretch, ms: the longest wait that is normal there. */
+  steadyLargestGapMs: number;
   gap: Gap | undefined;
 }
 
-/**
- * Per event: the largest gap in results from the event until `afterSettledMs`
- * past the group settling, against the median gap over `steadyMs` before it.
- */
-export function eventPauses(sortedTimes: readonly number[], events: readonly GroupEvent[], steadyMs: number, afterSettledMs: number): EventPause[] {
-  return events.map((event) => ({
-    event,
-    steadyGapMs: medianGapMs(sortedTimes, event.atMs - steadyMs, event.atMs),
-    gap: largestGap(sortedTimes, event.atMs, event.settledMs + afterSettledMs),
-  }));
+/** Per event: the largest gap in results from the event until `afterSettledMs` past the group settling, against its steady stretch. */
+export function eventPauses(sortedTimes: readonly number[], events: readonly GroupEvent[], afterSettledMs: number): EventPause[] {
+  return events.map((event) => {
+    const steady = sortedTimes.filter((t) => t >= event.steadyFromMs && t < event.steadyToMs);
+    return {
+      event,
+      steadyGapMs: medianGapMs(sortedTimes, event.steadyFromMs, event.steadyToMs),
+      steadyLargestGapMs: largestGap(steady, event.steadyFromMs, event.steadyToMs)?.ms ?? Number.NaN,
+      gap: largestGap(sortedTimes, event.atMs, event.settledMs + afterSettledMs),
+    };
+  });
 }
 
 const seconds = (ms: number) => ms / 1000;

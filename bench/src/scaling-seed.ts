@@ -10,10 +10,10 @@ import { join } from "node:path";
 import { encodeWav, type ServiceContext } from "@lingostream/runtime";
 import { segmentMedia } from "@lingostream/segmenter";
 import { hasRecordedSpeech, LONG_TEXT, loadWavAudio, recordedSpeech } from "@lingostream/testkit";
+import { SAMPLE_RATE, syntheticPcm } from "./fixtures/audio.ts";
 import { type AudioObject, audioSegmentEvent, produceAll, segmentAudioPrefix } from "./fixtures/events.ts";
 import { renderSpeech } from "./fixtures/media.ts";
 
-const SAMPLE_RATE = 16_000;
 /** Silence between clips, s: where the segmenter may cut. */
 const CLIP_GAP_SECONDS = 0.5;
 
@@ -63,6 +63,15 @@ export async function storeSegments(ctx: ServiceContext, jobId: string, speech: 
   for await (const s of segmentMedia(speech.path, { signal })) {
     const audio = await ctx.store.put(`${segmentAudioPrefix(jobId)}segment-${s.index}.wav`, encodeWav(s.pcm, s.sampleRate, 1), "audio/wav");
     out.push({ audio, seconds: s.endSeconds - s.startSeconds });
+  }
+  return out;
+}
+
+/** Synthetic speech-like WAVs of the given lengths, stored as segment audio of the job. */
+export async function storeSyntheticAudio(ctx: ServiceContext, jobId: string, lengths: readonly number[]): Promise<AudioObject[]> {
+  const out: AudioObject[] = [];
+  for (const [i, seconds] of lengths.entries()) {
+    out.push(await ctx.store.put(`${segmentAudioPrefix(jobId)}synthetic-${i}.wav`, encodeWav(syntheticPcm(seconds, i + 1), SAMPLE_RATE, 1), "audio/wav"));
   }
   return out;
 }

@@ -72,7 +72,8 @@ export class AsrWorkerFleet {
   }
 
   #startOne(): AsrWorker {
-    const child = spawn(process.execPath, [CLI_MAIN, "worker", "asr"], { env: this.#env, detached: true, stdio: ["ignore", "ignore", "pipe"] });
+    // The benchmark's own Node flags (the source export condition, when not in NODE_OPTIONS) so the CLI resolves the same code.
+    const child = spawn(process.execPath, [...process.execArgv, CLI_MAIN, "worker", "asr"], { env: this.#env, detached: true, stdio: ["ignore", "ignore", "pipe"] });
     if (child.pid === undefined) throw new Error("could not start `lingostream worker asr`");
     const worker: AsrWorker = { id: this.workers.length + 1, pid: child.pid, startedMs: Date.now(), tail: [] };
     this.workers.push(worker);

@@ -16,7 +16,7 @@ import { type AudioObject, deleteObjects, segmentAudioPrefix, uploadSegmentAudio
 import { countRepeats, scanSegmentEvents, topicEventCount } from "./fixtures/results-scan.ts";
 import { renderLineChart } from "./line-chart.ts";
 import { loadAverage } from "./machine.ts";
-import type { BenchContext, Benchmark, BenchmarkOutcome, Chart, Row } from "./report.ts";
+import { type BenchContext, type Benchmark, type BenchmarkOutcome, type Chart, type Row, ratio } from "./report.ts";
 import { RssSampler, type RssStats, type SampledProcess } from "./rss-sampler.ts";
 import {
   type EventPause,
@@ -32,7 +32,7 @@ import {
   spanSeconds,
 } from "./scaling-figures.ts";
 import { runInterruptible } from "./scaling-interrupt.ts";
-import { ensureSpeech, produceSegmentsEvenly, type Speech, storeSegments } from "./scaling-seed.ts";
+import { ensureSpeech, produceSegmentsEvenly, type Speech, storeSegments, storeSyntheticAudio } from "./scaling-seed.ts";
 import { AsrWorkerFleet, killAllWorkersNow, until } from "./scaling-workers.ts";
 import { findStackProcesses, STACK_SERVICES } from "./stack-processes.ts";
 import { formatBytes } from "./summary.ts";
@@ -70,7 +70,7 @@ export const SCALING_QUICK: ScalingOptions = {
   delayMs: 50,
   secondsPerRun: 15,
   rebalanceProcesses: 1,
-  steadySeconds: 10,
+  steadySeconds: 12,
 };
 
 const PAIR_GOAL = 1.8;
@@ -115,6 +115,23 @@ interface FleetSpec {
   withChildren: boolean;
 }
 
+/**
+ * Fresh topics for one run, their schemas registered before any worker starts:
+ * many processes registering the same new subject at once can fail on the
+ * registry (Apicurio answers "A rule named 'COMPATIBILITY' already exists" to
+ * the losers), which a deployment avoids by registering once up front.
+ */
+async function runTopics(name: string, partitions: number): Promise<StackContext> {
+  const stack = await createStackContext(name, { partitions });
+  try {
+    for (const key of ["segments", "results", "segmentsFailed"] as const) await stack.ctx.serde.register(key);
+    return stack;
+  } catch (err) {
+    await stack.cleanup();
+    throw err;
+  }
+}
+
 function workerEnv(stack: StackContext, engine: string, delayMs: number): NodeJS.ProcessEnv {
   return {
     ...stack.env,
@@ -143,7 +160,7 @@ function joinTimeoutMs(processes: number): number {
  * by the events' own times, so neither start-up nor the group join counts.
  */
 async function runFleet(ctx: BenchContext, spec: FleetSpec, delayMs: number, signal: AbortSignal): Promise<FleetMeasurement> {
-  const stack = await createStackContext(`bench-scaling-${spec.name}`, { partitions: spec.partitions });
+  const stack = await runTopics(`bench-scaling-${spec.name}`, spec.partitions);
   const fleet = new AsrWorkerFleet(workerEnv(stack, spec.engine, delayMs), signal);
   const admin = stack.ctx.kafka.admin();
   let sampler: RssSampler | undefined;
@@ -221,6 +238,8 @@ async function runFleet(ctx: BenchContext, spec: FleetSpec, delayMs: number, sig
 
 interface PairPart {
   speech: Speech;
+  /** Segments the speech was cut into, and those used (an even count). */
+  cut: number;
   segments: number;
   audioSeconds: number;
   partitions: number;
@@ -236,9 +255,11 @@ async function measurePair(ctx: BenchContext, options: ScalingOptions, signal: A
   try {
     await store.store.ensureBucket();
     const t = performance.now();
-    const stored = await storeSegments(store, jobId, speech, signal);
+    const cut = await storeSegments(store, jobId, speech, signal);
+    // An even count: the round-robin assignor gives each of two members every other partition, so each gets exactly half the segments.
+    const stored = cut.slice(0, cut.length - (cut.length % 2));
     const audioSeconds = stored.reduce((sum, s) => sum + s.seconds, 0);
-    ctx.log(`speech: ${(speech.seconds / 60).toFixed(1)} min (${speech.source}); ${stored.length} segments cut and stored in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    ctx.log(`speech: ${(speech.seconds / 60).toFixed(1)} min (${speech.source}); ${cut.length} segments cut and stored in ${((performance.now() - t) / 1000).toFixed(1)} s, ${stored.length} used`);
     const runs: FleetMeasurement[] = [];
     for (const [i, processes] of [1, 2, 1].entries()) {
       signal.throwIfAborted();
@@ -255,7 +276,7 @@ async function measurePair(ctx: BenchContext, options: ScalingOptions, signal: A
       };
       runs.push(await runFleet(ctx, spec, 0, signal));
     }
-    return { speech, segments: stored.length, audioSeconds, partitions, runs };
+    return { speech, cut: cut.length, segments: stored.length, audioSeconds, partitions, runs };
   } finally {
     await deleteObjects(store.store, [segmentAudioPrefix(jobId)]);
     store.store.close();
@@ -306,6 +327,9 @@ interface RebalancePart {
   pauses: EventPause[];
 }
 
+/** Lengths of the rebalance run's segments, s: varied (and 5, prime to the partition counts), so the processes drift apart rather than finish segments in step. */
+const REBALANCE_SEGMENT_SECONDS = [20, 25, 30, 35, 40];
+
 /** N processes consuming a backlog; one more joins, later one of the first leaves; result times read back afterwards. */
 async function measureRebalance(ctx: BenchContext, options: ScalingOptions, signal: AbortSignal): Promise<RebalancePart> {
   const processes = options.rebalanceProcesses;
@@ -314,7 +338,7 @@ async function measureRebalance(ctx: BenchContext, options: ScalingOptions, sign
   // Enough backlog for N + 1 processes over every phase (three steady stretches, two group changes) with room to spare.
   const segmentSeconds = (30 * options.delayMs) / 1000;
   const segments = Math.ceil(((idealSpeedup(processes + 1, partitions) / segmentSeconds) * (3 * options.steadySeconds + 120)) / partitions) * partitions;
-  const stack = await createStackContext("bench-scaling-rebalance", { partitions });
+  const stack = await runTopics("bench-scaling-rebalance", partitions);
   const fleet = new AsrWorkerFleet(workerEnv(stack, "deterministic", options.delayMs), signal);
   const admin = stack.ctx.kafka.admin();
   const groupId = stack.env.LINGOSTREAM_ASR_GROUP!;
@@ -333,7 +357,7 @@ async function measureRebalance(ctx: BenchContext, options: ScalingOptions, sign
   };
   try {
     await admin.connect();
-    const audio = await uploadSegmentAudio(stack.ctx, jobId, SYNTHETIC_OBJECTS);
+    const audio = await storeSyntheticAudio(stack.ctx, jobId, REBALANCE_SEGMENT_SECONDS);
     const [first] = fleet.start(processes);
     await fleet.waitForGroup(admin, groupId, processes, joinTimeoutMs(processes));
     const startMs = Date.now();
@@ -345,25 +369,31 @@ async function measureRebalance(ctx: BenchContext, options: ScalingOptions, sign
     const joinAt = Date.now();
     fleet.start(1);
     await fleet.waitForGroup(admin, groupId, processes + 1, joinTimeoutMs(1));
-    events.push({ kind: "join", atMs: joinAt, settledMs: Date.now(), membersBefore: processes, membersAfter: processes + 1 });
-    ctx.log(`rebalance: a process joined; group stable with ${processes + 1} after ${((Date.now() - joinAt) / 1000).toFixed(1)} s`);
+    const joined = Date.now();
+    events.push({ kind: "join", atMs: joinAt, settledMs: joined, membersBefore: processes, membersAfter: processes + 1, steadyFromMs: joinAt - steadyMs, steadyToMs: joinAt });
+    ctx.log(`rebalance: a process joined; group stable with ${processes + 1} after ${((joined - joinAt) / 1000).toFixed(1)} s`);
     await pause(steadyMs);
 
     const leaveAt = Date.now();
     await fleet.stop(first!);
     const drainSeconds = ((first!.exitedMs ?? Date.now()) - leaveAt) / 1000;
     await fleet.waitForGroup(admin, groupId, processes, joinTimeoutMs(0));
-    events.push({ kind: "leave", atMs: leaveAt, settledMs: Date.now(), membersBefore: processes + 1, membersAfter: processes });
-    ctx.log(`rebalance: a process left (SIGTERM, drained in ${drainSeconds.toFixed(1)} s); group stable with ${processes} after ${((Date.now() - leaveAt) / 1000).toFixed(1)} s`);
-    await pause(steadyMs);
+    const left = Date.now();
+    // The leave is compared with the N processes that remain, after the window its pause is looked for in.
+    const steadyFromMs = left + AFTER_SETTLED_MS;
+    events.push({ kind: "leave", atMs: leaveAt, settledMs: left, membersBefore: processes + 1, membersAfter: processes, steadyFromMs, steadyToMs: steadyFromMs + steadyMs });
+    ctx.log(`rebalance: a process left (SIGTERM, drained in ${drainSeconds.toFixed(1)} s); group stable with ${processes} after ${((left - leaveAt) / 1000).toFixed(1)} s`);
+    await pause(AFTER_SETTLED_MS + steadyMs);
 
     await fleet.stopAll();
     const results = (await readPipelineTimes(stack.ctx)).results;
     if (results.length >= segments) throw new Error(`the backlog of ${segments} segments ran out before the last steady stretch ended: the gaps would count the end of the work`);
     const repeats = countRepeats((await scanSegmentEvents(stack.ctx)).perSegment);
-    const pauses = eventPauses(results, events, steadyMs, AFTER_SETTLED_MS);
+    const pauses = eventPauses(results, events, AFTER_SETTLED_MS);
     for (const p of pauses) {
-      ctx.log(`rebalance ${p.event.kind}: largest gap ${((p.gap?.ms ?? Number.NaN) / 1000).toFixed(2)} s against a steady median of ${(p.steadyGapMs / 1000).toFixed(2)} s`);
+      ctx.log(
+        `rebalance ${p.event.kind}: largest gap ${((p.gap?.ms ?? Number.NaN) / 1000).toFixed(2)} s; steady ${p.event.membersAfter < p.event.membersBefore ? "after" : "before"}: median gap ${(p.steadyGapMs / 1000).toFixed(2)} s, largest ${(p.steadyLargestGapMs / 1000).toFixed(2)} s`,
+      );
     }
     return { processes, partitions, segments, events, drainSeconds, results, startMs, repeats, pauses };
   } finally {
@@ -397,11 +427,13 @@ export async function runScaling(ctx: BenchContext, options: ScalingOptions, sig
 
 const mib = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? "n/a" : formatBytes(n));
 
+/** Per process: CPU over the span (and the share of the span it was on a core, which shows whether cores or the pipeline held it back), peak RSS. */
 function workerFigures(run: FleetMeasurement): string {
+  const span = spanSeconds(run);
   return run.workers
     .map(
       (w) =>
-        `process ${w.id}: CPU ${w.cpuSeconds.toFixed(1)} s (decoder ${w.decoderCpuSeconds.toFixed(1)} s), peak RSS ${mib(w.peakRssBytes)}${w.peakTreeRssBytes === undefined ? "" : ` (with its decoder ${mib(w.peakTreeRssBytes)})`}`,
+        `process ${w.id}: CPU ${w.cpuSeconds.toFixed(1)} s + decoder ${w.decoderCpuSeconds.toFixed(1)} s = ${((w.cpuSeconds + w.decoderCpuSeconds) / span).toFixed(2)} of the span, peak RSS ${mib(w.peakRssBytes)}${w.peakTreeRssBytes === undefined ? "" : ` (with its decoder ${mib(w.peakTreeRssBytes)})`}`,
     )
     .join("; ");
 }
@@ -433,14 +465,30 @@ async function summarize(
       ),
     );
     const cpu = (r: FleetMeasurement) => r.workers.reduce((sum, w) => sum + w.cpuSeconds + w.decoderCpuSeconds, 0);
-    rows.push({
-      what: "PocketSphinx: CPU seconds of all worker processes and their decoders over the span, 2 processes vs 1 (the first 1-process run)",
-      baseline: { label: "1 process", value: cpu(before), unit: "s" },
-      subject: { label: "2 processes", value: cpu(two), unit: "s" },
-      ratio: cpu(two) / cpu(before),
-    });
+    const peak = (r: FleetMeasurement) => Math.max(...r.workers.map((w) => w.peakTreeRssBytes ?? Number.NaN));
+    const kafka = (r: FleetMeasurement) => r.stack.kafka?.peakRssBytes ?? Number.NaN;
+    rows.push(
+      {
+        what: "PocketSphinx: CPU seconds of all worker processes and their decoders over the span, 2 processes vs 1 (the first 1-process run)",
+        baseline: { label: "1 process", value: cpu(before), unit: "s" },
+        subject: { label: "2 processes", value: cpu(two), unit: "s" },
+        ratio: ratio(cpu(two), cpu(before)),
+      },
+      {
+        what: "PocketSphinx: peak RSS of a worker process with its decoder (the largest), 2 processes vs 1 (the first 1-process run)",
+        baseline: { label: "1 process", value: peak(before), unit: "B" },
+        subject: { label: "2 processes", value: peak(two), unit: "B" },
+        ratio: ratio(peak(two), peak(before)),
+      },
+      {
+        what: "PocketSphinx: Kafka broker's peak RSS during the run, 2 processes vs 1 (registry and S3 server in the notes)",
+        baseline: { label: "1 process", value: kafka(before), unit: "B" },
+        subject: { label: "2 processes", value: kafka(two), unit: "B" },
+        ratio: ratio(kafka(two), kafka(before)),
+      },
+    );
     notes.push(
-      `Real engine: ${pair.value.speech.source}, ${(pair.value.speech.seconds / 60).toFixed(1)} min, cut once by the segmenter's segmentMedia (default cut options) into ${pair.value.segments} segments (${pair.value.audioSeconds.toFixed(0)} s) whose WAVs were stored in S3 once; each run gets fresh topics (${pair.value.partitions} partitions, the default of asr.segments in infra/topics/topics.json) and the same AudioSegment events, segment i on partition i mod ${pair.value.partitions}. ` +
+      `Real engine: ${pair.value.speech.source}, ${(pair.value.speech.seconds / 60).toFixed(1)} min, cut once by the segmenter's segmentMedia (default cut options) into ${pair.value.cut} segments whose WAVs were stored in S3 once, of which ${pair.value.segments} (${pair.value.audioSeconds.toFixed(0)} s) are used, an even count: the round-robin assignor gives each of two processes every other partition, so each gets exactly half; each run gets fresh topics (${pair.value.partitions} partitions, the default of asr.segments in infra/topics/topics.json) and the same AudioSegment events, segment i on partition i mod ${pair.value.partitions}. ` +
         "Each process is `node cli/src/main.ts worker asr` (LINGOSTREAM_ASR_ENGINE=pocketsphinx, LINGOSTREAM_ASR_MAX_IN_FLIGHT=1) on the run's group; the processes start first and the segments are produced once the group is stable with all of them, so the span, from the first AudioSegment's eventTime to the last SegmentTranscribed's, leaves out start-up and the group join. " +
         "Runs in order: 1 process, 2, 1 again; the baseline is the clip over the mean span of the two 1-process runs, so load drift over the run cancels.",
       ...pair.value.runs.map(
@@ -504,15 +552,15 @@ async function summarize(
       ...pauseRows(
         r.pauses,
         (e) =>
-          `rebalance, ${e.kind === "join" ? `a process joins ${e.membersBefore} consuming` : `one of ${e.membersBefore} leaves (SIGTERM, drained)`}: largest gap between SegmentTranscribed events from the ${e.kind === "join" ? "start" : "SIGTERM"} to ${AFTER_SETTLED_MS / 1000} s after the group is stable again vs the median gap over the ${options.steadySeconds} s before`,
+          `rebalance, ${e.kind === "join" ? `a process joins ${e.membersBefore} consuming` : `one of ${e.membersBefore} leaves (SIGTERM, drained)`}: largest gap between SegmentTranscribed events from the ${e.kind === "join" ? "start" : "SIGTERM"} to ${AFTER_SETTLED_MS / 1000} s after the group is stable again vs the median gap of ${Math.min(e.membersBefore, e.membersAfter)} process(es) over ${options.steadySeconds} s ${e.kind === "join" ? "before" : "after"}`,
       ),
     );
     notes.push(
-      `Rebalance: ${r.processes} process(es) of the deterministic engine (same settings) on ${r.partitions} partitions consume a backlog of ${r.segments} segments; after ${options.steadySeconds} s of results one more process is started, and ${options.steadySeconds} s after the group is stable with it the first process gets SIGTERM; another ${options.steadySeconds} s, then all stop. ` +
-        `Stability is polled with describeGroups every 250 ms. ${r.pauses
+      `Rebalance: ${r.processes} process(es) of the deterministic engine (same settings, one slot each; segments of ${REBALANCE_SEGMENT_SECONDS.join(", ")} s in turn, so the processes do not finish in step) on ${r.partitions} partitions consume a backlog of ${r.segments} segments; after ${options.steadySeconds} s of results one more process is started, and ${options.steadySeconds} s after the group is stable with it the first process gets SIGTERM; ${AFTER_SETTLED_MS / 1000 + options.steadySeconds} s after the group is stable again, all stop. ` +
+        `Stability is polled with describeGroups every 250 ms. Each event is compared with the steady stretch of the smaller membership (${r.processes} process(es): before the join, after the leave), whose normal gaps are the longer. ${r.pauses
           .map(
             (p) =>
-              `${p.event.kind}: group stable again ${((p.event.settledMs - p.event.atMs) / 1000).toFixed(1)} s after the ${p.event.kind === "join" ? "start" : "SIGTERM"}; largest gap ${((p.gap?.ms ?? Number.NaN) / 1000).toFixed(2)} s, from ${(((p.gap?.fromMs ?? Number.NaN) - p.event.atMs) / 1000).toFixed(1)} to ${(((p.gap?.toMs ?? Number.NaN) - p.event.atMs) / 1000).toFixed(1)} s after it`,
+              `${p.event.kind}: group stable again ${((p.event.settledMs - p.event.atMs) / 1000).toFixed(1)} s after the ${p.event.kind === "join" ? "start" : "SIGTERM"}; largest gap ${((p.gap?.ms ?? Number.NaN) / 1000).toFixed(2)} s, from ${(((p.gap?.fromMs ?? Number.NaN) - p.event.atMs) / 1000).toFixed(1)} to ${(((p.gap?.toMs ?? Number.NaN) - p.event.atMs) / 1000).toFixed(1)} s after it; steady stretch: median gap ${(p.steadyGapMs / 1000).toFixed(2)} s, largest ${(p.steadyLargestGapMs / 1000).toFixed(2)} s`,
           )
           .join("; ")}. The leaving process drained in ${r.drainSeconds.toFixed(1)} s. Segments transcribed more than once across both changes: ${r.repeats.repeated} (${r.repeats.extra} extra results).`,
     );
