@@ -208,8 +208,7 @@ async function measurePair(ctx: BenchContext, options: ScalingOptions, signal: A
     }
     return { speech, cut: cut.length, segments: stored.length, audioSeconds, partitions, runs };
   } finally {
-    await deleteObjects(store.store, [segmentAudioPrefix(jobId)]);
-    store.store.close();
+    await deleteObjects(store.store, [segmentAudioPrefix(jobId)]).finally(() => store.store.close());
   }
 }
 
@@ -238,8 +237,7 @@ async function measureFleets(ctx: BenchContext, options: ScalingOptions, signal:
     }
     return runs;
   } finally {
-    await deleteObjects(store.store, [segmentAudioPrefix(jobId)]);
-    store.store.close();
+    await deleteObjects(store.store, [segmentAudioPrefix(jobId)]).finally(() => store.store.close());
   }
 }
 
@@ -312,8 +310,8 @@ async function measureRebalance(ctx: BenchContext, options: ScalingOptions, sign
   } finally {
     await fleet.stopAll();
     await admin.disconnect().catch(() => {});
-    await deleteObjects(stack.ctx.store, [segmentAudioPrefix(jobId)]);
-    await stack.cleanup();
+    // The topics go even if the objects could not be deleted.
+    await deleteObjects(stack.ctx.store, [segmentAudioPrefix(jobId)]).finally(() => stack.cleanup());
   }
 }
 
