@@ -55,23 +55,6 @@ interface FleetSpec {
   withChildren: boolean;
 }
 
-/**
- * Fresh topics for one run, their schemas registered before any worker starts:
- * many processes registering the same new subject at once can fail on the
- * registry (Apicurio answers "A rule named 'COMPATIBILITY' already exists" to
- * the losers), which a deployment avoids by registering once up front.
- */
-async function runTopics(name: string, partitions: number): Promise<StackContext> {
-  const stack = await createStackContext(name, { partitions });
-  try {
-    for (const key of ["segments", "results", "segmentsFailed"] as const) await stack.ctx.serde.register(key);
-    return stack;
-  } catch (err) {
-    await stack.cleanup();
-    throw err;
-  }
-}
-
 function workerEnv(stack: StackContext, engine: string, delayMs: number): NodeJS.ProcessEnv {
   return {
     ...stack.env,
@@ -100,7 +83,8 @@ function joinTimeoutMs(processes: number): number {
  * by the events' own times, so neither start-up nor the group join counts.
  */
 async function runFleet(ctx: BenchContext, spec: FleetSpec, delayMs: number, signal: AbortSignal): Promise<FleetMeasurement> {
-  const stack = await runTopics(`bench-scaling-${spec.name}`, spec.partitions);
+  // Fresh topics; the workers register their schemas as they start, all at once, as a fleet does.
+  const stack = await createStackContext(`bench-scaling-${spec.name}`, { partitions: spec.partitions });
   const fleet = new AsrWorkerFleet(workerEnv(stack, spec.engine, delayMs), signal);
   const admin = stack.ctx.kafka.admin();
   let sampler: RssSampler | undefined;
@@ -249,7 +233,7 @@ async function measureRebalance(ctx: BenchContext, options: ScalingOptions, sign
   // Enough backlog for N + 1 processes over every phase (three steady stretches, two group changes) with room to spare.
   const segmentSeconds = (30 * options.delayMs) / 1000;
   const segments = Math.ceil(((idealSpeedup(processes + 1, partitions) / segmentSeconds) * (3 * options.steadySeconds + 120)) / partitions) * partitions;
-  const stack = await runTopics("bench-scaling-rebalance", partitions);
+  const stack = await createStackContext("bench-scaling-rebalance", { partitions });
   const fleet = new AsrWorkerFleet(workerEnv(stack, "deterministic", options.delayMs), signal);
   const admin = stack.ctx.kafka.admin();
   const groupId = stack.env.LINGOSTREAM_ASR_GROUP!;

@@ -61,8 +61,9 @@ export class RegistryLibrary {
    * library's register(). The library first reads the subject's level: a subject that
    * has none (404: a new subject, or on Confluent one that inherits the global level)
    * gets `newSubjectLevel` right after the version is registered. A subject with another
-   * level makes the library refuse; then the schema is registered under the level the
-   * subject has, so a level someone chose is left alone.
+   * level makes the library refuse, and so does a level another client set in between;
+   * then the schema is registered under the level the subject has, so a level someone
+   * chose is left alone.
    */
   async register(subject: string, schema: string, newSubjectLevel: CompatibilityLevel): Promise<number> {
     const confluentSchema = { type: SchemaType.AVRO, schema } as const;
@@ -72,7 +73,7 @@ export class RegistryLibrary {
         try {
           return await this.schemaRegistry.register(confluentSchema, { subject, compatibility: COMPATIBILITY[newSubjectLevel] });
         } catch (error) {
-          if (!isNamed(error, "ConfluentSchemaRegistryCompatibilityError")) throw error;
+          if (!isNamed(error, "ConfluentSchemaRegistryCompatibilityError") && !lostLevelRace(error)) throw error;
           const level = (await this.#levelOf(subject)) ?? newSubjectLevel;
           return await this.schemaRegistry.register(confluentSchema, { subject, compatibility: COMPATIBILITY[level] });
         }
@@ -192,6 +193,17 @@ function unknownId(id: number, detail: string, cause: unknown): SerdeError {
 
 function badAnswer(what: string, data: unknown): SerdeError {
   return new SerdeError("registry-error", `unexpected registry answer to ${what}: ${JSON.stringify(data).slice(0, 200)}`);
+}
+
+/**
+ * Whether the library's level write for a new subject was refused because another
+ * client set the level first (a fleet starting at once: Apicurio answers 409 "A rule
+ * named 'COMPATIBILITY' already exists"). The version is registered by then; registering
+ * again under the level the subject now has returns its id.
+ */
+function lostLevelRace(error: unknown): boolean {
+  const url = error instanceof Error ? (error as { url?: unknown }).url : undefined;
+  return statusOf(error) === 409 && typeof url === "string" && /^put .*\/config\/[^/]+$/i.test(url);
 }
 
 /** Mappersmith middleware giving every library request the client's timeout. */

@@ -123,6 +123,15 @@ describe("EventSerde on the real registry", () => {
     expect(await serde.registerSchema(subject, topicSchema("memoryTrends"))).toBe(id);
   });
 
+  it("registers one new subject from many clients at once, as a fleet of workers starting together does", async () => {
+    // Each client sets the new subject's level after registering; the registry
+    // refuses all but the first of those racing writes with a 409.
+    const subject = `${prefix}fleet-value`;
+    const ids = await Promise.all(Array.from({ length: 16 }, () => newSerde().registerSchema(subject, topicSchema("memoryTrends"))));
+    expect(new Set(ids).size).toBe(1);
+    expect(await registry.getCompatibility(subject)).toBe("BACKWARD");
+  });
+
   it.each([
     ["nothing listens at the registry URL", "http://127.0.0.1:9/apis/ccompat/v7", /^cannot reach the schema registry at http:\/\/127\.0\.0\.1:9\/apis\/ccompat\/v7 \(SCHEMA_REGISTRY_URL\): connection refused$/],
     ["the registry host does not resolve", "http://registry.invalid/apis/ccompat/v7", /^cannot reach the schema registry at http:\/\/registry\.invalid\/apis\/ccompat\/v7 \(SCHEMA_REGISTRY_URL\): host not found/],
