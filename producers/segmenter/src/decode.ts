@@ -1,7 +1,8 @@
 // Streams any ffmpeg-readable input as 16-bit mono PCM without ever holding more
-// than a pipe buffer of it; the ffmpeg child dies with the iteration, however it ends.
+// than the read-ahead of it; the ffmpeg child dies with the iteration, however it ends.
 
 import { spawn } from "node:child_process";
+import { PassThrough, pipeline } from "node:stream";
 import { type MediaInput, redactInput, resolveInput } from "./media-input.ts";
 import { SegmenterError } from "./segmenter-error.ts";
 import { StderrTail } from "./stderr-tail.ts";
@@ -13,6 +14,13 @@ export interface DecodeOptions {
   ffmpegPath?: string;
   /** How much of ffmpeg's stderr a 'decode-failed' error carries (default 2048 bytes). */
   stderrTailBytes?: number;
+  /**
+   * PCM that ffmpeg may decode ahead of the reader (default 64 KiB, about a pipe's
+   * worth). More keeps ffmpeg decoding while the reader awaits something else (an
+   * upload) instead of stalling on a full pipe, at that much memory; a reader that
+   * stops reading still stops ffmpeg once it is full.
+   */
+  readAheadBytes?: number;
 }
 
 /**
@@ -77,8 +85,13 @@ async function* run(
   };
   signal?.addEventListener("abort", kill, { once: true });
 
+  const pcm = new PassThrough({ readableHighWaterMark: options.readAheadBytes ?? 64 * 1024 });
+  // A read error reaches the loop below through pcm; leaving the loop early destroys
+  // both streams, and the premature close it reports is that, not a failure.
+  pipeline(child.stdout, pcm, () => {});
+
   try {
-    for await (const chunk of child.stdout) {
+    for await (const chunk of pcm) {
       yield chunk as Buffer;
       // The consumer may have been suspended for a while; don't hand out data
       // that was already buffered once the caller gave up.

@@ -4,14 +4,14 @@
 // job twice (after a crash) overwrites instead of duplicating, and segments
 // announced by an earlier pass are not announced again (publish-progress).
 
-import { appendJobEvent, encodeWav, type ServiceContext } from "@lingostream/runtime";
+import { appendJobEvent, encodeWav, type ServiceContext, type StoredObject } from "@lingostream/runtime";
 import type { AudioSegment, JobRequested } from "@lingostream/schemas";
 import type { Producer } from "kafkajs";
 import type { SegmenterConfig } from "./config.ts";
 import type { CutOptions } from "./cut-options.ts";
 import { tenantMediaLimits } from "./media-limits.ts";
 import { publishedBefore, recordPublished } from "./publish-progress.ts";
-import { segmentMedia } from "./segment-media.ts";
+import { type MediaSegment, segmentMedia } from "./segment-media.ts";
 
 export interface SegmentJobOptions {
   config: SegmenterConfig;
@@ -45,50 +45,53 @@ export async function segmentJob(ctx: ServiceContext, job: JobRequested, options
   };
   const skipBelow = await publishedBefore(ctx.store, job.tenant, job.jobId, cut);
   const limits = tenantMediaLimits(config, config.tenants, job.tenant);
-  for await (const segment of segmentMedia(options.input, { cut, limits, silentBelowDb: config.silentSegmentDb, probeTimeoutMs: config.probeTimeoutMs, signal: options.signal, shouldPause: options.shouldPause })) {
-    if (segment.index < skipBelow) {
-      count++;
-      end = segment.endSeconds;
-      continue;
-    }
-    const wav = encodeWav(segment.pcm, segment.sampleRate, segment.channels);
-    const key = segmentKey(job.tenant, job.jobId, segment.index);
-    const stored = await ctx.store.put(key, wav, "audio/wav");
-    const event: AudioSegment = {
-      tenant: job.tenant,
-      jobId: job.jobId,
-      segmentId: segmentId(job.jobId, segment.index),
-      index: segment.index,
-      startSeconds: segment.startSeconds,
-      endSeconds: segment.endSeconds,
-      language: job.language,
-      engine: job.engine,
-      attempt: 1,
-      claimCheck: {
-        bucket: ctx.store.bucket,
-        key,
-        byteSize: stored.byteSize,
-        sha256: stored.sha256,
-        sampleRate: segment.sampleRate,
-        channels: segment.channels,
-        encoding: "wav/pcm_s16le",
-      },
-      inlineAudio: wav.byteLength <= config.inlineAudioBytes ? wav : null,
-      producerId: ctx.instanceId,
-      eventTime: Date.now(),
-      firstFailureTime: null,
-      silent: segment.silent,
-      priority: job.priority ?? "normal",
-    };
-    await producer.send({
-      topic: ctx.topics.segments,
-      acks: -1,
-      messages: [{ key: event.segmentId, value: await ctx.serde.encode("segments", event) }],
-    });
+  // A segment is cut and uploaded while the one before it is announced, and the
+  // progress record is written while the next one is: none waits in another's path.
+  // At most two segments' audio is in hand; they are announced in order, each once
+  // its upload is done (not when the next is cut), none after one that failed; the
+  // record (one write at a time, in order) only counts acknowledged events.
+  const inHand: { stored: Promise<StoredObject>; announced: Promise<void> }[] = [];
+  let announced: Promise<void> = Promise.resolve();
+  let recording: Promise<void> = Promise.resolve();
+  const announce = async (segment: MediaSegment, wav: Buffer, key: string, stored: StoredObject): Promise<void> => {
+    const event = segmentEvent(ctx, config, job, segment, wav, key, stored);
+    await producer.send({ topic: ctx.topics.segments, acks: -1, messages: [{ key: event.segmentId, value: await ctx.serde.encode("segments", event) }] });
     count++;
     end = segment.endSeconds;
-    await recordPublished(ctx.store, job.tenant, job.jobId, { published: count, cut });
+    await recording;
+    recording = recordPublished(ctx.store, job.tenant, job.jobId, { published: count, cut });
+    // Awaited at the next segment or below; a failure seen there ends the job as before.
+    recording.catch(() => {});
     options.onSegment?.(segment.index, segment.silent);
+  };
+  try {
+    for await (const segment of segmentMedia(options.input, { cut, limits, silentBelowDb: config.silentSegmentDb, probeTimeoutMs: config.probeTimeoutMs, signal: options.signal, shouldPause: options.shouldPause })) {
+      if (segment.index < skipBelow) {
+        count++;
+        end = segment.endSeconds;
+        continue;
+      }
+      const wav = encodeWav(segment.pcm, segment.sampleRate, segment.channels);
+      const key = segmentKey(job.tenant, job.jobId, segment.index);
+      const stored = ctx.store.put(key, wav, "audio/wav");
+      announced = announced.then(async () => {
+        const done = await stored;
+        // A stopped segmenter announces nothing more, uploaded or not.
+        options.signal?.throwIfAborted();
+        await announce(segment, wav, key, done);
+      });
+      // Both are awaited below; a failure seen there ends the job as before.
+      stored.catch(() => {});
+      announced.catch(() => {});
+      inHand.push({ stored, announced });
+      while (inHand.length > 1) await inHand.shift()!.announced;
+    }
+    await announced;
+    await recording;
+  } finally {
+    // Every path leaves no write behind it (an announcement may start a record).
+    await Promise.allSettled([announced, ...inHand.map((held) => held.stored)]);
+    await recording.catch(() => {});
   }
   await appendJobEvent(ctx, producer, "JobSegmented", {
     tenant: job.tenant,
@@ -99,4 +102,33 @@ export async function segmentJob(ctx: ServiceContext, job: JobRequested, options
     eventTime: Date.now(),
   });
   return { segmentCount: count, durationSeconds: end };
+}
+
+function segmentEvent(ctx: ServiceContext, config: SegmenterConfig, job: JobRequested, segment: MediaSegment, wav: Buffer, key: string, stored: StoredObject): AudioSegment {
+  return {
+    tenant: job.tenant,
+    jobId: job.jobId,
+    segmentId: segmentId(job.jobId, segment.index),
+    index: segment.index,
+    startSeconds: segment.startSeconds,
+    endSeconds: segment.endSeconds,
+    language: job.language,
+    engine: job.engine,
+    attempt: 1,
+    claimCheck: {
+      bucket: ctx.store.bucket,
+      key,
+      byteSize: stored.byteSize,
+      sha256: stored.sha256,
+      sampleRate: segment.sampleRate,
+      channels: segment.channels,
+      encoding: "wav/pcm_s16le",
+    },
+    inlineAudio: wav.byteLength <= config.inlineAudioBytes ? wav : null,
+    producerId: ctx.instanceId,
+    eventTime: Date.now(),
+    firstFailureTime: null,
+    silent: segment.silent,
+    priority: job.priority ?? "normal",
+  };
 }

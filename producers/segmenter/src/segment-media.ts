@@ -1,5 +1,6 @@
 // The segmenter end to end: probe, decode as a stream, cut, and hand out segments one
-// at a time, with memory bounded by one segment and no ffmpeg left behind.
+// at a time, with memory bounded by about two segments (the one handed out, the
+// next one decoding ahead) and no ffmpeg left behind.
 
 import type { CutOptions } from "./cut-options.ts";
 import { type PcmSegment, SegmentCutter } from "./cut-planner.ts";
@@ -17,7 +18,8 @@ export interface SegmentMediaOptions {
   probeTimeoutMs?: number;
   /**
    * Awaited before each segment is handed out; while it is pending nothing more is
-   * decoded (ffmpeg blocks on its full pipe), so it works as memory backpressure.
+   * decoded past the read-ahead (ffmpeg blocks on its full pipe), so it works as
+   * memory backpressure.
    */
   shouldPause?: () => Promise<void>;
   /** Media over these is refused from the probe, before anything is decoded, and stopped while decoding past them. */
@@ -57,6 +59,9 @@ export function segmentMedia(input: MediaInput, options: SegmentMediaOptions = {
   const silentMeanSquare = meanSquareOfDb(options.silentBelowDb ?? SILENT_SEGMENT_DB);
   const pcm = decodePcmStream(input, {
     sampleRate: SAMPLE_RATE,
+    // While a segment is uploaded and announced, ffmpeg decodes the next one instead
+    // of waiting on a full pipe: decoding and the segment's I/O overlap.
+    readAheadBytes: cutter.plan.targetSamples * 2,
     ...(signal === undefined ? {} : { signal }),
     ...(ffmpegPath === undefined ? {} : { ffmpegPath }),
   });

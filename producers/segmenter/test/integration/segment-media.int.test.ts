@@ -8,6 +8,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { encodeWav, parseWav } from "@lingostream/runtime";
+import { waitFor } from "@lingostream/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { decodePcmStream } from "../../src/decode.ts";
 import { probeMedia } from "../../src/probe.ts";
@@ -137,6 +138,16 @@ describe("decodePcmStream", () => {
     expect(error.code).toBe("decode-failed");
     expect(error.message).toMatch(/ffmpeg could not decode .*video-only\.mp4 \(exited with code 1\)/);
     expect(error.stderrTail).toMatch(/matches no streams/);
+  });
+
+  it("decodes ahead of a reader that holds a chunk, as far as the read-ahead", async () => {
+    let bytes = 0;
+    for await (const chunk of decodePcmStream(media.flac!, { readAheadBytes: 4 * 1024 * 1024 })) {
+      // All 3.2 MB fit in the read-ahead: ffmpeg writes them and exits while the first chunk is held.
+      if (bytes === 0) await waitFor(async () => (await ffmpegChildren()).length === 0 || undefined, "ffmpeg to finish ahead of the reader");
+      bytes += chunk.length;
+    }
+    expect(bytes).toBe(100 * 16000 * 2);
   });
 
   it("kills ffmpeg when the consumer stops early", async () => {
