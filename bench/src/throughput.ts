@@ -5,16 +5,16 @@
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
-import type { Kafka } from "kafkajs";
 import type { ObjectStore, ServiceContext } from "@lingostream/runtime";
 import { createStackContext } from "@lingostream/testkit";
+import type { Kafka } from "kafkajs";
 import { SEGMENT_PCM_BYTES } from "./fixtures/audio.ts";
-import { audioSegmentEvent, deleteObjects, produceAll, produceJobEvent, segmentTranscribedEvent, sinkPrefixes, tenantPrefixes } from "./fixtures/events.ts";
 import { readPipelineTimes } from "./fixtures/event-times.ts";
+import { audioSegmentEvent, deleteObjects, produceAll, produceJobEvent, segmentTranscribedEvent, sinkPrefixes, tenantPrefixes } from "./fixtures/events.ts";
 import { ensurePatternMedia } from "./fixtures/media.ts";
 import { runProbe } from "./probe-runner.ts";
 import type { WorkerProbeResult } from "./probes/pipeline-workers.ts";
-import { ratio, type BenchContext, type Benchmark, type BenchmarkOutcome, type PipelineHooks, type Row } from "./report.ts";
+import { type BenchContext, type Benchmark, type BenchmarkOutcome, type PipelineHooks, type Row, ratio } from "./report.ts";
 import { formatBytes } from "./summary.ts";
 
 export interface ThroughputOptions {
@@ -44,6 +44,9 @@ export async function runThroughput(ctx: BenchContext, options: ThroughputOption
   const pipeline = await runPipeline(ctx, hooks, media);
   ctx.log(
     `pipeline: ${pipeline.segments} segments, JobRequested → JobCompleted ${pipeline.pipelineSeconds.toFixed(1)} s = ${(pipeline.segments / pipeline.pipelineSeconds).toFixed(2)} segments/s (transcribe call ${pipeline.seconds.toFixed(1)} s)`,
+  );
+  ctx.log(
+    `pipeline stages: first segment after ${pipeline.firstSegmentSeconds.toFixed(1)} s, segments over ${pipeline.segmentingSeconds.toFixed(1)} s, last result ${pipeline.asrTrailSeconds.toFixed(1)} s after the last segment, JobCompleted ${pipeline.sinkTailSeconds.toFixed(1)} s after it`,
   );
 
   const stack = await createStackContext("bench-raw", { partitions: 2 });
@@ -116,7 +119,7 @@ export async function runThroughput(ctx: BenchContext, options: ThroughputOption
     },
   );
   const notes = [
-    `Pipeline: ${pipeline.segments} segments (${(pipeline.segments * 30) / 60} min of generated opus) through segmenter → S3 → ASR (deterministic engine) → sink → transcripts, every worker in this process as \`lingostream transcribe\` runs them (default configuration, 2 partitions), started before timing. End to end = JobRequested → JobCompleted by the events' own times (${((pipeline.segments * 30) / pipeline.pipelineSeconds).toFixed(0)}x real time); it includes the sink's 5 s flush interval at the tail. Within it the segmenter emitted segments over ${pipeline.segmentingSeconds.toFixed(1)} s and the processor its results over ${pipeline.transcribingSeconds.toFixed(1)} s.`,
+    `Pipeline: ${pipeline.segments} segments (${(pipeline.segments * 30) / 60} min of generated opus) through segmenter → S3 → ASR (deterministic engine) → sink → transcripts, every worker in this process as \`lingostream transcribe\` runs them (default configuration, 2 partitions), started before timing. End to end = JobRequested → JobCompleted by the events' own times (${((pipeline.segments * 30) / pipeline.pipelineSeconds).toFixed(0)}x real time); it includes the sink's 5 s flush interval at the tail. Within it: ${pipeline.firstSegmentSeconds.toFixed(1)} s to the first segment, the segmenter emitted segments over ${pipeline.segmentingSeconds.toFixed(1)} s and the processor its results over ${pipeline.transcribingSeconds.toFixed(1)} s, its last ${pipeline.asrTrailSeconds.toFixed(1)} s after the last segment, then ${pipeline.sinkTailSeconds.toFixed(1)} s to JobCompleted.`,
     `Raw: kafkajs alone over the same two hops (producer → topic → consumer that produces a result-sized message → topic → consumer), one awaited send per message with acks=all and an idempotent producer as the workers use; consumers joined before timing, as the pipeline's workers are. Payloads: segment event ${raw.sizes.segmentEvent} B and result event ${raw.sizes.resultEvent} B (Avro as the pipeline encodes them, ${WORDS_PER_SEGMENT} words); the second raw run adds the ${formatBytes(raw.sizes.audio)} WAV to the first hop's payload; the third moves it as the pipeline does, PUT to S3 before the first hop and GET after it (no decode, no hashing, no transcription, no sink). The third is the pipeline's own transport, so its ratio is the pipeline's overhead proper.`,
     `Sink: a fresh S3 sink (its own process, default config) drains a backlog of ${sink.handled} results of one job and assembles its transcript; MiB/s = bytes it PUT into S3 (per-segment objects, archive batches, job files, transcripts: ${formatBytes(sink.bytesWritten)}) over the sum of its flush durations (write, assemble, commit: ${sink.writingSeconds.toFixed(1)} s), and over first record to JobCompleted (${sink.activeSeconds.toFixed(1)} s, which adds waiting for the flush interval).`,
   ];
@@ -131,6 +134,10 @@ interface PipelineRun {
   /** First to last AudioSegment, and first to last SegmentTranscribed. */
   segmentingSeconds: number;
   transcribingSeconds: number;
+  /** Where the rest of JobRequested → JobCompleted goes: to the first AudioSegment (probe, first cut and upload), last AudioSegment to last SegmentTranscribed (the ASR trailing the segmenter), last SegmentTranscribed to JobCompleted (the sink's flush wait and transcript). */
+  firstSegmentSeconds: number;
+  asrTrailSeconds: number;
+  sinkTailSeconds: number;
   segments: number;
 }
 
@@ -153,6 +160,9 @@ async function runPipeline(ctx: BenchContext, hooks: PipelineHooks, media: strin
       pipelineSeconds: (t.completed - t.requested) / 1000,
       segmentingSeconds: span(t.segments),
       transcribingSeconds: span(t.results),
+      firstSegmentSeconds: ((t.segments[0] ?? t.requested) - t.requested) / 1000,
+      asrTrailSeconds: ((t.results.at(-1) ?? 0) - (t.segments.at(-1) ?? 0)) / 1000,
+      sinkTailSeconds: (t.completed - (t.results.at(-1) ?? t.completed)) / 1000,
       segments: transcript.segments.length,
     };
   } finally {
