@@ -32,17 +32,22 @@ export function segmentKey(tenant: string, jobId: string, index: number): string
   return `segments/${tenant}/${jobId}/${String(index).padStart(6, "0")}.wav`;
 }
 
-export async function segmentJob(ctx: ServiceContext, job: JobRequested, options: SegmentJobOptions): Promise<{ segmentCount: number; durationSeconds: number }> {
-  const { config, producer } = options;
-  let count = 0;
-  let end = 0;
-  const cut: CutOptions = {
+/** Where the segmenter cuts, as its configuration says (the progress record keeps these too). */
+export function cutOptionsOf(config: SegmenterConfig): CutOptions {
+  return {
     targetSeconds: config.targetSeconds,
     searchWindowSeconds: config.searchWindowSeconds,
     maxSeconds: config.maxSeconds,
     silenceThresholdDb: config.silenceThresholdDb,
     minSilenceSeconds: config.minSilenceSeconds,
   };
+}
+
+export async function segmentJob(ctx: ServiceContext, job: JobRequested, options: SegmentJobOptions): Promise<{ segmentCount: number; durationSeconds: number }> {
+  const { config, producer } = options;
+  let count = 0;
+  let end = 0;
+  const cut = cutOptionsOf(config);
   const skipBelow = await publishedBefore(ctx.store, job.tenant, job.jobId, cut);
   const limits = tenantMediaLimits(config, config.tenants, job.tenant);
   // A segment is cut and uploaded while the one before it is announced, and the

@@ -6,6 +6,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import type { JobRequested } from "@lingostream/schemas";
 
 const run = promisify(execFile);
 
@@ -54,4 +55,9 @@ export async function childProcesses(): Promise<Array<{ pid: number; name: strin
 
 export async function ffmpegChildren(): Promise<Array<{ pid: number; name: string }>> {
   return (await childProcesses()).filter((child) => child.name.startsWith("ffmpeg") || child.name.startsWith("ffprobe"));
+}
+
+/** A request to segment the local file `media` (tenant "it", the deterministic engine). */
+export function jobFor(media: string, jobId: string): JobRequested {
+  return { tenant: "it", jobId, source: media, sourceName: "tone.wav", language: "en", engine: "deterministic", producerId: "test", eventTime: Date.now() };
 }

@@ -4,14 +4,14 @@
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { loadConfig } from "@lingostream/runtime";
-import type { AudioSegment, JobRequested } from "@lingostream/schemas";
+import type { AudioSegment } from "@lingostream/schemas";
 import { createStackContext, type StackContext, waitFor } from "@lingostream/testkit";
 import type { Consumer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { segmenterSpec } from "../../src/config.ts";
 import { progressKey } from "../../src/publish-progress.ts";
 import { segmentJob } from "../../src/segment-job.ts";
-import { ffmpeg, makeTempDir, removeTempDir, toneWithGaps } from "./media-fixtures.ts";
+import { ffmpeg, jobFor, makeTempDir, removeTempDir, toneWithGaps } from "./media-fixtures.ts";
 
 let stack: StackContext;
 let dir: string;
@@ -47,16 +47,7 @@ describe("segmenting a job again", () => {
     await producer.connect();
     await stack.ctx.serde.register("jobs");
     await stack.ctx.serde.register("segments");
-    const job: JobRequested = {
-      tenant: "it",
-      jobId: `reseg-${Date.now().toString(36)}`,
-      source: media,
-      sourceName: "tone.wav",
-      language: "en",
-      engine: "deterministic",
-      producerId: "test",
-      eventTime: Date.now(),
-    };
+    const job = jobFor(media, `reseg-${Date.now().toString(36)}`);
     try {
       // First pass stops after two segments, as a killed segmenter would.
       const stop = new AbortController();

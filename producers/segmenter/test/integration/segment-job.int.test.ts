@@ -4,13 +4,12 @@
 
 import { join } from "node:path";
 import { loadConfig, type ObjectStore, PipelineError } from "@lingostream/runtime";
-import type { JobRequested } from "@lingostream/schemas";
 import { createStackContext, type StackContext } from "@lingostream/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { segmenterSpec } from "../../src/config.ts";
 import { publishedBefore } from "../../src/publish-progress.ts";
-import { segmentJob } from "../../src/segment-job.ts";
-import { ffmpeg, makeTempDir, removeTempDir, toneWithGaps } from "./media-fixtures.ts";
+import { cutOptionsOf, segmentJob } from "../../src/segment-job.ts";
+import { ffmpeg, jobFor, makeTempDir, removeTempDir, toneWithGaps } from "./media-fixtures.ts";
 
 let stack: StackContext;
 let dir: string;
@@ -59,17 +58,8 @@ describe("segmentJob", () => {
     const producer = stack.ctx.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     await stack.ctx.serde.register("segments");
-    const job: JobRequested = {
-      tenant: "it",
-      jobId: `upload-fails-${Date.now().toString(36)}`,
-      source: media,
-      sourceName: "tone.wav",
-      language: "en",
-      engine: "deterministic",
-      producerId: "test",
-      eventTime: Date.now(),
-    };
-    const cut = { targetSeconds: config.targetSeconds, searchWindowSeconds: config.searchWindowSeconds, maxSeconds: config.maxSeconds, silenceThresholdDb: config.silenceThresholdDb, minSilenceSeconds: config.minSilenceSeconds };
+    const job = jobFor(media, `upload-fails-${Date.now().toString(36)}`);
+    const cut = cutOptionsOf(config);
     try {
       const announced: number[] = [];
       await expect(
