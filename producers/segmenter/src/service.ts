@@ -60,7 +60,8 @@ export async function startSegmenter(ctx: ServiceContext, options: SegmenterServ
   /**
    * Backpressure, applied before each cut: while memory is at HIGH or above no
    * new segment is cut, and as nothing reads ffmpeg's output meanwhile it blocks
-   * on its full pipe and decodes nothing more. Stopping ends the wait.
+   * once its read-ahead (one segment) is full and decodes nothing more. Stopping
+   * ends the wait.
    */
   async function whenAccepting(log: Logger): Promise<void> {
     if (!backpressure.paused()) return;
