@@ -5,24 +5,24 @@
 // Then the default engine with the default (auto) slots against the engine
 // alone on one core, times the cores.
 
-import { availableParallelism } from "node:os";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { asrSpec, createEngine } from "@lingostream/asr";
-import { loadConfig } from "@lingostream/runtime";
+import { errorMessage, loadConfig } from "@lingostream/runtime";
 import { segmentMedia } from "@lingostream/segmenter";
-import { audioLabel, deadLetteredJobs, filesFor, s3Leftover, type S3Leftover } from "./backlog-figures.ts";
-import { ensureBacklogPool, linkFiles, type BacklogFile, type BacklogPool } from "./fixtures/backlog-media.ts";
+import { audioLabel, deadLetteredJobs, filesFor, type S3Leftover, s3Leftover } from "./backlog-figures.ts";
+import { type BacklogFile, type BacklogPool, ensureBacklogPool, linkFiles } from "./fixtures/backlog-media.ts";
 import { readPipelineTimes } from "./fixtures/event-times.ts";
 import { scanSegmentEvents } from "./fixtures/results-scan.ts";
 import { createIsolatedRun } from "./isolated-run.ts";
+import { renderLineChart } from "./line-chart.ts";
 import { loadAverage } from "./machine.ts";
-import { ratio, type BenchContext, type Benchmark, type BenchmarkOutcome, type Row } from "./report.ts";
-import { usageByKind, type PrefixUsage, type RunPrefixKind } from "./s3-usage.ts";
+import { type BenchContext, type Benchmark, type BenchmarkOutcome, type Row, ratio } from "./report.ts";
+import { type PrefixUsage, type RunPrefixKind, usageByKind } from "./s3-usage.ts";
 import { findStackProcesses, STACK_SERVICES, type StackProcesses } from "./stack-processes.ts";
 import { formatBytes } from "./summary.ts";
-import { renderLineChart } from "./line-chart.ts";
-import { runTranscribeChild, transcribeHasJson, type ChildRun } from "./transcribe-child.ts";
+import { type ChildRun, runTranscribeChild, transcribeHasJson } from "./transcribe-child.ts";
 
 export interface BacklogOptions {
   /** Backlog lengths, seconds of audio, smallest first: the memory goals compare the last with the first. */
@@ -93,16 +93,16 @@ export async function runBacklog(ctx: BenchContext, options: BacklogOptions): Pr
     try {
       runs.push(await runSize(ctx, label, pool.files.slice(0, counts[i]), options));
     } catch (err) {
-      ctx.log(`${label} backlog FAILED: ${err instanceof Error ? err.message : String(err)}`);
-      runs.push({ label, error: err instanceof Error ? err.message : String(err) });
+      ctx.log(`${label} backlog FAILED: ${errorMessage(err)}`);
+      runs.push({ label, error: errorMessage(err) });
     }
   }
   let auto: AutoRun | { error: string };
   try {
     auto = await runAuto(ctx, pool, autoFiles, options);
   } catch (err) {
-    ctx.log(`default-engine run FAILED: ${err instanceof Error ? err.message : String(err)}`);
-    auto = { error: err instanceof Error ? err.message : String(err) };
+    ctx.log(`default-engine run FAILED: ${errorMessage(err)}`);
+    auto = { error: errorMessage(err) };
   }
   return summarize(ctx, options, pool, runs, auto);
 }

@@ -7,7 +7,7 @@
 // joins the group and while one leaves it (SIGTERM drain).
 
 import { randomBytes } from "node:crypto";
-import { connectionSpec, createLogger, createServiceContext, loadConfig, loadTopicSpecs, type ServiceContext } from "@lingostream/runtime";
+import { connectionSpec, createLogger, createServiceContext, errorMessage, loadConfig, loadTopicSpecs, type ServiceContext } from "@lingostream/runtime";
 import { createStackContext, type StackContext } from "@lingostream/testkit";
 import { readPipelineTimes } from "./fixtures/event-times.ts";
 import { type AudioObject, deleteObjects, segmentAudioPrefix, uploadSegmentAudio } from "./fixtures/events.ts";
@@ -305,7 +305,7 @@ async function part<T>(ctx: BenchContext, name: string, signal: AbortSignal, run
     return { ok: true, value: await run() };
   } catch (err) {
     if (signal.aborted) throw err;
-    const error = err instanceof Error ? err.message : String(err);
+    const error = errorMessage(err);
     ctx.log(`${name} FAILED: ${error}`);
     return { ok: false, error };
   }

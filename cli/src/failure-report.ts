@@ -2,7 +2,7 @@
 // went wrong and what to change, and the exit code for scripts. A stack trace
 // only for an error nothing anticipated, and only when LOG_LEVEL=debug asks.
 
-import { isPipelineError } from "@lingostream/runtime";
+import { errorMessage, isPipelineError } from "@lingostream/runtime";
 import { type ExitCode, exitCodeOf } from "./exit-codes.ts";
 
 export interface FailureReport {
@@ -22,7 +22,7 @@ export function reportFailure(err: unknown, context: FailureContext = {}): Failu
   // Every adapter (Kafka, the schema registry, S3) words its errors once, in the
   // pipeline's one error type; the message is the line.
   if (!isPipelineError(err)) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     const report: FailureReport = { line: `unexpected error: ${oneLine(message)}${context.debug ? "" : " (LOG_LEVEL=debug shows where)"}`, exitCode };
     if (context.debug && err instanceof Error && err.stack) report.stack = err.stack;
     return report;

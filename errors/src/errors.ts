@@ -135,12 +135,16 @@ export function networkFailureReason(err: unknown): string {
 
 type Failure = { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
 
+/** The message of anything thrown: an Error's message, else its string form. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** Wraps anything thrown into a PipelineError without losing the original. */
 export function toPipelineError(err: unknown, fallback: ErrorCode = "unknown"): PipelineError {
   if (err instanceof PipelineError) return err;
   if (err instanceof Error && err.name === "AbortError") {
     return new PipelineError("aborted", err.message, { cause: err });
   }
-  const message = err instanceof Error ? err.message : String(err);
-  return new PipelineError(fallback, message, { cause: err });
+  return new PipelineError(fallback, errorMessage(err), { cause: err });
 }

@@ -59,7 +59,3 @@ export class RegistryConnection {
     });
   }
 }
-
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

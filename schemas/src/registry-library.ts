@@ -10,11 +10,11 @@
 // quick reachability probe.
 
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
-import { retry } from "@lingostream/errors";
+import { errorMessage, retry } from "@lingostream/errors";
 import avro from "avsc";
 import { SerdeError } from "./errors.ts";
 import type { CompatibilityLevel } from "./registry-admin.ts";
-import { errorText, type RegistryConnection } from "./registry-connection.ts";
+import type { RegistryConnection } from "./registry-connection.ts";
 import { avroOptions } from "./topic-schemas.ts";
 
 type LibraryMiddleware = NonNullable<ConstructorParameters<typeof SchemaRegistry>[0]["middlewares"]>[number];
@@ -104,7 +104,7 @@ export class RegistryLibrary {
       // The library could not build a type from what the registry returned.
       const cause = error instanceof SerdeError ? error.cause : undefined;
       if (isNamed(cause, "ConfluentSchemaRegistryArgumentError")) {
-        throw new SerdeError("incompatible-schema", `schema id ${id} is not a usable Avro schema: ${errorText(cause)}`, {
+        throw new SerdeError("incompatible-schema", `schema id ${id} is not a usable Avro schema: ${errorMessage(cause)}`, {
           schemaId: id,
           cause,
         });
@@ -152,7 +152,7 @@ export class RegistryLibrary {
 
   async #classify(error: unknown, what: string, rule: StatusRule): Promise<SerdeError> {
     if (error instanceof SerdeError) return error; // from a fetch call made inside `call`
-    const text = errorText(error);
+    const text = errorMessage(error);
     const status = statusOf(error);
     if (status === undefined) {
       // Not an HTTP answer: the library's own refusal (an invalid schema), or a failure below it.
@@ -226,7 +226,7 @@ function isNamed(error: unknown, name: string): boolean {
 function causeChainText(error: unknown): string {
   const parts: string[] = [];
   for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
-    parts.push(errorText(e), String((e as { code?: unknown }).code ?? ""));
+    parts.push(errorMessage(e), String((e as { code?: unknown }).code ?? ""));
     e = e instanceof Error ? e.cause : undefined;
   }
   return parts.join(" ");

@@ -8,6 +8,7 @@
 // "malformed". The writer types come from the library, built with the shared avsc
 // options, so hostile array/map counts are bounded (bounded-reads.ts) either way.
 
+import { errorMessage } from "@lingostream/errors";
 import type avro from "avsc";
 import { SerdeError } from "./errors.ts";
 import { invalidPaths } from "./event-validation.ts";
@@ -193,7 +194,7 @@ export class EventSerde {
       } catch (cause) {
         throw new SerdeError(
           "incompatible-schema",
-          `schema id ${schemaId} cannot be read as the local ${writer.name}: ${errorText(cause)}`,
+          `schema id ${schemaId} cannot be read as the local ${writer.name}: ${errorMessage(cause)}`,
           { schemaId, cause },
         );
       }
@@ -208,7 +209,7 @@ function readBody(reader: Reader, body: Buffer, schemaId: number): unknown {
   try {
     return reader.type.fromBuffer(body, reader.resolver);
   } catch (cause) {
-    const why = errorText(cause);
+    const why = errorMessage(cause);
     throw new SerdeError(
       "malformed",
       `Avro body (${body.length} bytes) does not decode as ${reader.type.name} with schema id ${schemaId}: ${why === "trailing data" ? "trailing bytes after the event" : why}`,
@@ -219,8 +220,4 @@ function readBody(reader: Reader, body: Buffer, schemaId: number): unknown {
 
 function schemaText(schema: string | object): string {
   return typeof schema === "string" ? schema : JSON.stringify(schema);
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,7 +1,7 @@
 // Decides whether a job's segmenting failure is the media's fault (end the job)
 // or the infrastructure's (retry by leaving the offset uncommitted).
 
-import { isPipelineError } from "@lingostream/runtime";
+import { errorMessage, isPipelineError } from "@lingostream/runtime";
 import { SegmenterError } from "./segmenter-error.ts";
 
 export function describeSegmenterFailure(err: unknown): { code: string; message: string; retriable: boolean } {
@@ -12,5 +12,5 @@ export function describeSegmenterFailure(err: unknown): { code: string; message:
     return { code: err.code, message: err.message, retriable: err.code === "io" ? remote : err.code === "decode-failed" && remote };
   }
   if (isPipelineError(err)) return { code: err.code, message: err.message, retriable: err.retriable };
-  return { code: "unknown", message: err instanceof Error ? err.message : String(err), retriable: false };
+  return { code: "unknown", message: errorMessage(err), retriable: false };
 }

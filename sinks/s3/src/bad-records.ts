@@ -10,6 +10,7 @@ import type { SinkMetrics } from "./metrics.ts";
 
 /** Turns a decode or read failure into a BadRecord unless a retry can help (registry or S3 outage). */
 export function classifyRecordError(err: unknown): unknown {
+  if (err instanceof BadRecord) return err;
   if (isSerdeError(err)) return err.retriable ? err : new BadRecord(err.code, err);
   if (isPipelineError(err)) {
     if (err.code === "malformed" || err.code === "invalid-id" || err.code === "oversize") return new BadRecord(err.code, err);

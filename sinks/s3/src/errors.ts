@@ -1,15 +1,24 @@
-// The sink's own errors: a record it can never process, and a writer retired by
-// a rebalance. What is retriable and what is a bad record is decided in
-// bad-records.ts.
+// The sink's own errors, in the one hierarchy: a record it can never process, and
+// a writer retired by a rebalance. What is retriable and what is a bad record is
+// decided in bad-records.ts.
 
-/** A record that can never be processed: skipped and counted, never retried. */
-export class BadRecord extends Error {
+import { errorMessage, PipelineError } from "@lingostream/runtime";
+
+/** A record that can never be processed: skipped and counted under its reason, never retried. */
+export class BadRecord extends PipelineError {
+  /** The bad-records metric's label: the cause's code ("malformed", "invalid-id", ...) or "empty". */
   readonly reason: string;
   constructor(reason: string, cause: unknown) {
-    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    super("malformed", errorMessage(cause), { cause, retriable: false });
+    this.name = "BadRecord";
     this.reason = reason;
   }
 }
 
 /** A writer that was retired by a rebalance tried to commit; its next owner replays instead. */
-export class RetiredWriter extends Error {}
+export class RetiredWriter extends PipelineError {
+  constructor(message: string) {
+    super("aborted", message, { retriable: false });
+    this.name = "RetiredWriter";
+  }
+}

@@ -3,6 +3,7 @@
 // outcome leaves the reply stream in doubt, the child is killed: a decoder
 // that is not known to be in sync must never serve another request.
 
+import { errorMessage } from "@lingostream/runtime";
 import { DecoderExitedError, type DecoderProcess } from "./decoder-process.ts";
 import { parseDecoderLine } from "./decoder-protocol.ts";
 import type { EngineWord } from "./engine.ts";
@@ -48,7 +49,7 @@ export function awaitDecoderReady(proc: DecoderProcess, deadline: Deadline): Pro
       line = await proc.readLine();
     } catch (err) {
       // Dying before the ready line means a broken install, not bad luck.
-      throw new EngineError("engine", err instanceof Error ? err.message : String(err), {
+      throw new EngineError("engine", errorMessage(err), {
         retriable: false,
         cause: err,
       });

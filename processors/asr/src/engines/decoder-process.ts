@@ -3,6 +3,7 @@
 // behind. Policy (timeouts, respawn, queueing) belongs to the engines that own it.
 
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { errorMessage } from "@lingostream/runtime";
 import { DECODER_EXIT_FRAME, encodeDecoderHeader } from "./decoder-protocol.ts";
 
 export interface DecoderProcessOptions {
@@ -149,7 +150,7 @@ export class DecoderProcess {
   #markExited(code: number | null, signal: NodeJS.Signals | null, cause?: unknown): void {
     if (this.#exitError) return;
     const how = cause
-      ? `could not start: ${cause instanceof Error ? cause.message : String(cause)}`
+      ? `could not start: ${errorMessage(cause)}`
       : signal
         ? `was killed by ${signal}`
         : `exited with code ${code}`;
