@@ -2,9 +2,11 @@
 // results, the topic definitions and docs/capacity.md.
 
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { loadTopicSpecs } from "@lingostream/runtime";
+import { type CapacityAssumptions, capacityPlan, DEFAULT_ASSUMPTIONS } from "./capacity-plan.ts";
+import { renderCapacityPlan, withCapacityPlan } from "./capacity-plan-doc.ts";
 import { type CapacityInputs, capacityInputs, type ResultsByName } from "./capacity-plan-inputs.ts";
 import type { BenchmarkResult } from "./report.ts";
 
@@ -25,4 +27,16 @@ export async function readCapacityResults(resultsDir: URL = RESULTS): Promise<Re
 
 export async function loadCapacityInputs(resultsDir?: URL): Promise<CapacityInputs> {
   return capacityInputs(await readCapacityResults(resultsDir), await loadTopicSpecs());
+}
+
+/** The plan's tables from the results in resultsDir (default bench/results). */
+export async function renderCapacityTables(assumptions: CapacityAssumptions = DEFAULT_ASSUMPTIONS, resultsDir?: URL): Promise<string> {
+  const inputs = await loadCapacityInputs(resultsDir);
+  return renderCapacityPlan(inputs, capacityPlan(inputs, assumptions));
+}
+
+/** Rewrites the tables of docs/capacity.md from bench/results: after a benchmark run, as SUMMARY.md is. */
+export async function writeCapacityDoc(): Promise<void> {
+  const tables = await renderCapacityTables();
+  await writeFile(CAPACITY_DOC, withCapacityPlan(await readFile(CAPACITY_DOC, "utf8"), tables));
 }

@@ -3,11 +3,9 @@
 //   node --conditions=@lingostream/source bench/src/capacity-plan-main.ts
 //   node --conditions=@lingostream/source bench/src/capacity-plan-main.ts --print --hours 20000 --days 10 --server-rate 30 --request-rtf 0.2
 
-import { readFile, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { type CapacityAssumptions, capacityPlan, DEFAULT_ASSUMPTIONS } from "./capacity-plan.ts";
-import { renderCapacityPlan, withCapacityPlan } from "./capacity-plan-doc.ts";
-import { CAPACITY_DOC, loadCapacityInputs } from "./capacity-plan-files.ts";
+import { type CapacityAssumptions, DEFAULT_ASSUMPTIONS } from "./capacity-plan.ts";
+import { CAPACITY_DOC, renderCapacityTables, writeCapacityDoc } from "./capacity-plan-files.ts";
 
 function usageError(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -55,11 +53,9 @@ const custom = JSON.stringify(assumptions) !== JSON.stringify(DEFAULT_ASSUMPTION
 if (custom && !values.print) usageError("docs/capacity.md holds the default assumptions; add --print to see the plan for your own");
 
 try {
-  const inputs = await loadCapacityInputs();
-  const tables = renderCapacityPlan(inputs, capacityPlan(inputs, assumptions));
-  if (values.print) process.stdout.write(`${tables}\n`);
+  if (values.print) process.stdout.write(`${await renderCapacityTables(assumptions)}\n`);
   else {
-    await writeFile(CAPACITY_DOC, withCapacityPlan(await readFile(CAPACITY_DOC, "utf8"), tables));
+    await writeCapacityDoc();
     process.stderr.write(`${CAPACITY_DOC} regenerated\n`);
   }
 } catch (err) {

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { backlogBenchmark } from "./backlog.ts";
 import { backpressureBenchmark } from "./backpressure.ts";
+import { writeCapacityDoc } from "./capacity-plan-files.ts";
 import { engineBenchmark } from "./engine.ts";
 import { fairnessBenchmark } from "./fairness.ts";
 import { loadAverage, machineInfo } from "./machine.ts";
@@ -100,6 +101,8 @@ export async function runBenchmarks(options: RunOptions): Promise<number> {
   }
   await writeSummary(resultsDir);
   log(`results in ${resultsDir} (SUMMARY.md)`);
+  // docs/capacity.md quotes bench/results: its tables follow them, as SUMMARY.md does.
+  if (resultsDir === RESULTS_DIR) await writeCapacityDoc().then(() => log("docs/capacity.md regenerated"), (err: unknown) => log(`docs/capacity.md not regenerated: ${err instanceof Error ? err.message : String(err)}`));
   return failed;
 }
 
