@@ -19,12 +19,23 @@ export const ErrorCodes = [
   "invalid-id",
   "not-media",
   "no-audio",
+  // The segmenter's other media failures. Each is a JobFailed reason, so the spelling is part of the API.
+  /** ffmpeg could not decode a job's media (`decode` is a segment's audio an engine cannot take). */
+  "decode-failed",
+  /** The media could not be read: missing, not a file, unreachable URL, a tool that would not run or timed out. */
+  "io",
+  /** The media is longer, or decodes to more, than a job of its tenant may. */
+  "media-over-limit",
   "decode",
   "engine",
   "timeout",
   "oversize",
   "corrupt",
   "malformed",
+  /** A segment refused by the local memory check: it is fetched again once memory allows. */
+  "memory-pressure",
+  /** Audio memory used after its handle was released: a defect, never retried. */
+  "use-after-release",
   "aborted",
   "unknown",
 ] as const;

@@ -1,3 +1,4 @@
+import { PipelineError } from "@lingostream/errors";
 import { describe, expect, it } from "vitest";
 import { encodeWav, parseWav, WAV_HEADER_BYTES, WavFormatError, wavHeader } from "./wav.ts";
 
@@ -101,6 +102,11 @@ describe("encodeWav / parseWav", () => {
   ])("rejects %s", (_name, wav, message) => {
     expect(() => parseWav(wav)).toThrow(WavFormatError);
     expect(() => parseWav(wav)).toThrow(message);
+  });
+
+  it("rejects as a PipelineError of the audio (decode), never retried", () => {
+    expect(() => parseWav(Buffer.alloc(44))).toThrow(PipelineError);
+    expect(() => parseWav(Buffer.alloc(44))).toThrow(expect.objectContaining({ name: "WavFormatError", code: "decode", retriable: false }));
   });
 
   it("reports a data chunk cut short", () => {

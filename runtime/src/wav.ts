@@ -1,9 +1,12 @@
 // Minimal RIFF/WAVE support for 16-bit PCM: how segments are stored as objects, and
 // how they are read back and checked.
 
-export class WavFormatError extends Error {
+import { PipelineError } from "@lingostream/errors";
+
+/** Bytes that are not a 16-bit PCM WAV: the same bytes fail the same way, so never retriable. */
+export class WavFormatError extends PipelineError {
   constructor(message: string) {
-    super(message);
+    super("decode", message, { retriable: false });
     this.name = "WavFormatError";
   }
 }

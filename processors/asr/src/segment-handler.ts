@@ -25,7 +25,12 @@ import type { AsrStats } from "./stats.ts";
 import { silentSegmentResult, transcribeSegment } from "./transcribe-segment.ts";
 
 /** A segment refused by the local memory check; it stays uncommitted and is fetched again. */
-export class NotAdmitted extends Error {}
+export class NotAdmitted extends PipelineError {
+  constructor(segmentId: string) {
+    super("memory-pressure", `segment ${segmentId} refused by the local memory check`, { retriable: true, details: { segmentId } });
+    this.name = "NotAdmitted";
+  }
+}
 
 export interface SegmentHandlerOptions {
   ctx: Pick<ServiceContext, "serde" | "store" | "topics" | "instanceId" | "config">;

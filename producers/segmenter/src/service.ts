@@ -93,7 +93,7 @@ export async function startSegmenter(ctx: ServiceContext, options: SegmenterServ
         MEDIA_RETRY,
         {
           signal: stopping.signal,
-          isRetriable: (err) => isSegmenterError(err) && describeSegmenterFailure(err).retriable,
+          isRetriable: (err) => isSegmenterError(err) && err.retriable,
           onRetry: (err, attempt, delayMs) => log.warn({ err: (err as Error).message, attempt, delayMs }, "media could not be read; trying again"),
         },
       );

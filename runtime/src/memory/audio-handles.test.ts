@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { PipelineError } from "@lingostream/errors";
 import { exposeGc } from "@lingostream/testkit/expose-gc";
 import { describe, expect, it } from "vitest";
 import { HandleRegistry, type LeakReport, ReleasedHandleError, withHandle } from "./audio-handles.ts";
@@ -65,6 +66,13 @@ describe("buffer handles", () => {
     expect(registry.live).toBe(0);
     expect(() => handle.buffer).toThrow(ReleasedHandleError);
     expect(() => handle.buffer).toThrow(/seg-1/);
+  });
+
+  it("a use after release is a PipelineError of its own code, never retried", () => {
+    const handle = new HandleRegistry().adopt(Buffer.alloc(4), "seg-2");
+    handle.release();
+    expect(() => handle.buffer).toThrow(PipelineError);
+    expect(() => handle.buffer).toThrow(expect.objectContaining({ name: "ReleasedHandleError", code: "use-after-release", retriable: false, details: { label: "seg-2" } }));
   });
 
   it.skipIf(!gc)("count a handle garbage-collected without release as a leak", async () => {

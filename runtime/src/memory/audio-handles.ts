@@ -3,6 +3,8 @@
 // live handles and, through a FinalizationRegistry, those collected unreleased:
 // the leak counter that metrics report.
 
+import { PipelineError } from "@lingostream/errors";
+
 export type HandleKind = "buffer" | "temp-file";
 
 export interface KindCounts {
@@ -93,9 +95,10 @@ export class HandleRegistry {
   }
 }
 
-export class ReleasedHandleError extends Error {
+/** A handle's audio read after release: a defect in the caller, which no retry mends. */
+export class ReleasedHandleError extends PipelineError {
   constructor(label: string) {
-    super(`handle "${label}" was used after release`);
+    super("use-after-release", `handle "${label}" was used after release`, { retriable: false, details: { label } });
     this.name = "ReleasedHandleError";
   }
 }

@@ -3,7 +3,7 @@
 // behind. Policy (timeouts, respawn, queueing) belongs to the engines that own it.
 
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { errorMessage } from "@lingostream/runtime";
+import { errorMessage, PipelineError } from "@lingostream/runtime";
 import { DECODER_EXIT_FRAME, encodeDecoderHeader } from "./decoder-protocol.ts";
 
 export interface DecoderProcessOptions {
@@ -18,12 +18,17 @@ export interface DecoderProcessOptions {
   label?: string;
 }
 
-export class DecoderExitedError extends Error {
+/**
+ * The decoder child is gone. One that died may be replaced by a fresh one, so
+ * that is retriable; one that could not start (`cause`: ENOENT, EACCES) will
+ * not start the next time either. The exchanges say what it means for a segment.
+ */
+export class DecoderExitedError extends PipelineError {
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;
 
   constructor(message: string, exitCode: number | null, signal: NodeJS.Signals | null, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
+    super("engine", message, { cause, retriable: cause === undefined });
     this.name = "DecoderExitedError";
     this.exitCode = exitCode;
     this.signal = signal;
