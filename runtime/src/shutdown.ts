@@ -30,23 +30,31 @@ export class Shutdown {
     return this;
   }
 
+  /**
+   * Registers a closer. One added once closing has begun (something that
+   * finished starting after the signal) runs after the others, so it is
+   * released too; close() then settles after it.
+   */
   add(name: string, close: Closer): void {
-    this.closers.push({ name, close });
+    if (this.closing) this.closing = this.closing.then(() => this.run(name, close));
+    else this.closers.push({ name, close });
   }
 
   close(reason: unknown = "closed"): Promise<void> {
     this.closing ??= (async () => {
       if (!this.signal.aborted) this.controller.abort(reason);
-      for (const { name, close } of this.closers.reverse()) {
-        try {
-          await close();
-        } catch (err) {
-          this.logger?.error({ err, closer: name }, "error while closing");
-        }
-      }
+      for (const { name, close } of this.closers.reverse()) await this.run(name, close);
       process.off("SIGINT", this.onSignal);
       process.off("SIGTERM", this.onSignal);
     })();
     return this.closing;
+  }
+
+  private async run(name: string, close: Closer): Promise<void> {
+    try {
+      await close();
+    } catch (err) {
+      this.logger?.error({ err, closer: name }, "error while closing");
+    }
   }
 }

@@ -5,6 +5,7 @@ import { loadPressureMonitorConfig, startPressureMonitor } from "@lingostream/pr
 import { ConfigError, type Env, loadConfig, type RunningService, type ServiceContext } from "@lingostream/runtime";
 import { segmenterSpec, startSegmenter } from "@lingostream/segmenter";
 import { loadSinkConfig, startS3Sink } from "@lingostream/sink-s3";
+import { settleWithinGrace } from "./start-grace.ts";
 import { startWorkerMemory, type WorkerMemory } from "./worker-memory.ts";
 
 export const ROLES = ["monitor", "sink", "asr", "segmenter"] as const;
@@ -38,26 +39,43 @@ export interface ServiceOverrides {
   onAsrPauseChange?: AsrProcessorOptions["onPauseChange"];
 }
 
-export async function startServices(ctx: ServiceContext, roles: readonly Role[], env: Env, overrides: ServiceOverrides = {}): Promise<RunningService[]> {
+/**
+ * Starts the roles' services, each with the one memory governor. With a stop
+ * signal: once it aborts, no further service starts and those started are
+ * returned for the caller to stop as it stops them all; the one starting then
+ * gets settleWithinGrace's grace, after which everything started is stopped
+ * and an "aborted" error thrown.
+ */
+export async function startServices(
+  ctx: ServiceContext,
+  roles: readonly Role[],
+  env: Env,
+  overrides: ServiceOverrides = {},
+  signal?: AbortSignal,
+): Promise<RunningService[]> {
   const loaded = loadServiceConfigs(env);
   const asrSlots = resolveSlots(loaded.asr.maxInFlight, { sharesProcess: roles.some((role) => role !== "asr") });
   const configs = { ...loaded, asr: { ...loaded.asr, maxInFlight: asrSlots } };
   const started: RunningService[] = [];
+  const start = <T extends { stop(): Promise<void> }>(what: string, step: Promise<T>) =>
+    settleWithinGrace(`the ${what}'s start`, step, signal, { lateResult: (late) => late.stop() });
   let memory: WorkerMemory | undefined;
   try {
     if (roles.includes("asr") || roles.includes("segmenter") || roles.includes("sink")) {
-      memory = await startWorkerMemory(ctx, configs.memory, asrSlots);
+      memory = await start("memory governor", startWorkerMemory(ctx, configs.memory, asrSlots));
       const owned = memory;
       started.push({ name: "memory-governor", done: new Promise(() => {}), stop: () => owned.stop() });
     }
     for (const role of roles) {
-      if (role === "monitor") started.push(await startPressureMonitor(ctx, { memory: configs.memory, sourceId: configs.memory.sourceId }));
-      if (role === "sink") started.push(await startS3Sink(ctx, { ...configs.sink, backpressure: memory!.backpressure }));
+      if (signal?.aborted) break;
+      if (role === "monitor") started.push(await start(`${role} service`, startPressureMonitor(ctx, { memory: configs.memory, sourceId: configs.memory.sourceId })));
+      if (role === "sink") started.push(await start(`${role} service`, startS3Sink(ctx, { ...configs.sink, backpressure: memory!.backpressure })));
       if (role === "asr") {
         const { backpressure, handles } = memory!;
-        started.push(await startAsrProcessor(ctx, { config: configs.asr, backpressure, handles, engineFactory: overrides.engineFactory, onPauseChange: overrides.onAsrPauseChange }));
+        const options = { config: configs.asr, backpressure, handles, engineFactory: overrides.engineFactory, onPauseChange: overrides.onAsrPauseChange };
+        started.push(await start(`${role} service`, startAsrProcessor(ctx, options)));
       }
-      if (role === "segmenter") started.push(await startSegmenter(ctx, { config: configs.segmenter, backpressure: memory!.backpressure }));
+      if (role === "segmenter") started.push(await start(`${role} service`, startSegmenter(ctx, { config: configs.segmenter, backpressure: memory!.backpressure })));
     }
   } catch (err) {
     await stopServices(started);
