@@ -19,7 +19,7 @@ export const ErrorCodes = [
   "invalid-id",
   "not-media",
   "no-audio",
-  // The segmenter's other media failures. Each is a JobFailed reason, so the spelling is part of the API.
+  // More of the segmenter's media failures. Its codes are JobFailed reasons, so their spelling is part of the API.
   /** ffmpeg could not decode a job's media (`decode` is a segment's audio an engine cannot take). */
   "decode-failed",
   /** The media could not be read: missing, not a file, unreachable URL, a tool that would not run or timed out. */
