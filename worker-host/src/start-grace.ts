@@ -1,18 +1,21 @@
 // A start-up step the stop signal may interrupt. A start cannot be cut short
-// from outside (a consumer joining its group waits inside kafkajs, and
-// kafkajs's stop() does nothing until the join is over), so a step in
-// progress when the signal comes is given a short grace to finish; what it
-// started is then stopped like the rest, and a member that finished joining
-// leaves its group at once instead of holding the others' rebalance for a
-// session timeout. A step still running after the grace is given up on.
+// from outside (a consumer joining its group waits inside kafkajs, whose
+// stop() during a join returns at once and lets the consumer go on to consume
+// once the join completes), so a step in progress when the signal comes is
+// given a short grace to finish; what it started is then stopped like the
+// rest, and a member that finished joining leaves its group at once instead
+// of holding the others' rebalance for a session timeout. A step still
+// running after the grace is given up on.
 
 import { PipelineError } from "@lingostream/runtime";
 
 /**
  * How long a start in progress may still take once the stop signal came, ms.
- * A join usually completes within a few seconds of a rebalance; far below every
- * role's grace period in infra/k8s (30 s for the monitor, more for the others),
- * so the stops that follow still fit.
+ * A join completes once every member has rejoined: within a second or two
+ * when the others are idle, but up to the members' rebalance timeout
+ * (kafkajs's 60 s) when one is busy with a batch, too long to hold a stop for.
+ * Far below every role's grace period in infra/k8s (30 s for the monitor,
+ * more for the others), so the stops that follow still fit.
  */
 export const START_GRACE_MS = 10_000;
 
