@@ -111,7 +111,9 @@ export class PressureSubscriber {
       this.resolveCaughtUp();
       await this.consumer?.disconnect().catch((err: unknown) => this.logger.warn({ err }, "error disconnecting the pressure consumer"));
       if (this.options.deleteGroupOnStop ?? true) {
-        const admin = this.options.kafka.admin();
+        // Best effort, and no retries: the broker expires the group anyway, and a stop
+        // while the broker is down must not wait out the client's retry budget.
+        const admin = this.options.kafka.admin({ retry: { retries: 0 } });
         try {
           await admin.connect();
           await admin.deleteGroups([this.options.groupId]);
