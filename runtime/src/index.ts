@@ -3,6 +3,7 @@
 // they are re-exported so services import everything shared from here.
 
 export * from "@lingostream/errors";
+export * from "./asr-group.ts";
 export * from "./config.ts";
 export * from "./connection-config.ts";
 export * from "./consumer-commit.ts";
@@ -23,4 +24,5 @@ export * from "./shutdown.ts";
 export * from "./store-layout.ts";
 export * from "./tenant-table.ts";
 export * from "./topic-admin.ts";
+export * from "./topic-lag.ts";
 export * from "./wav.ts";

@@ -1,6 +1,6 @@
 // Settings of the ASR processor; every field documents its default and unit.
 
-import { availableCores, bytes, type ConfigOf, countOrAuto, type Field, int, oneOf, str, tenantTable, url } from "@lingostream/runtime";
+import { asrGroupField, availableCores, bytes, type ConfigOf, countOrAuto, type Field, int, oneOf, str, tenantTable, url } from "@lingostream/runtime";
 
 import { ASR_ENGINE_NAMES, type AsrEngineName } from "./engines/create-engine.ts";
 import { WHISPER_DEVICES } from "./engines/whisper.ts";
@@ -27,7 +27,7 @@ export const asrSpec = {
     default: "whisper",
     values: ENGINE_NAMES,
   }),
-  groupId: str({ env: "LINGOSTREAM_ASR_GROUP", doc: "consumer group of the ASR processors", default: "lingostream-asr" }),
+  groupId: asrGroupField("consumer group of the ASR processors"),
   maxInFlight: countOrAuto({
     env: "LINGOSTREAM_ASR_MAX_IN_FLIGHT",
     doc: "segments transcribed at once per processor (one decoder each); auto: one per available core (CPU quota respected), less one per 8 cores when other roles share the process",

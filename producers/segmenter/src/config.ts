@@ -1,6 +1,6 @@
 // Settings of the segmenter; every field documents its default and unit.
 
-import { bytes, type ConfigOf, type Field, int, num, str, tenantTable } from "@lingostream/runtime";
+import { asrGroupField, bytes, type ConfigOf, type Field, int, num, str, tenantTable } from "@lingostream/runtime";
 import { parseSourceKinds, type SourceKind } from "./source-policy.ts";
 
 const sources: Field<SourceKind[]> = {
@@ -49,6 +49,19 @@ export const segmenterSpec = {
     env: "LINGOSTREAM_TENANTS",
     doc: "per-tenant settings, tenant:key=value,…;… with keys weight (share of ASR capacity), maxInFlight (segments at once per ASR worker), maxMediaSeconds, maxDecodedBytes; tenants not named get the defaults; read at start",
   }),
+  // 20,000 segments (about 167 audio hours at 30 s, 18 GiB of WAV claim checks).
+  // One core of PocketSphinx, the slowest engine, transcribes them in about a
+  // day and a half, far inside asr.segments' 7-day retention; the 7-day plan for
+  // 100,000 hours (about 20 segments/s) still has a quarter of an hour of work
+  // queued, which the segmenters, cutting far faster than real time, refill
+  // long before it runs out.
+  maxAhead: int({
+    env: "LINGOSTREAM_SEGMENTER_MAX_AHEAD",
+    doc: "segments on asr.segments the ASR group may have left to commit before the segmenter holds its next segment (it resumes below 90% of this; checked every 5 s); keeps a backlog from outrunning asr.segments' retention and filling S3 with claim checks (0 = unbounded)",
+    default: 20_000,
+    min: 0,
+  }),
+  asrGroupId: asrGroupField("consumer group of the ASR processors, whose lag on asr.segments LINGOSTREAM_SEGMENTER_MAX_AHEAD bounds (the ASR processor's own setting)"),
   probeTimeoutMs: int({ env: "LINGOSTREAM_PROBE_TIMEOUT_MS", doc: "ffprobe time limit, ms", default: 30_000, min: 1000 }),
 };
 

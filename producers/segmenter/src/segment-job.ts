@@ -21,6 +21,12 @@ export interface SegmentJobOptions {
   signal?: AbortSignal;
   /** Awaited before each new cut: memory backpressure holds the segmenter here. */
   shouldPause?: () => Promise<void>;
+  /**
+   * Awaited before a cut segment is uploaded and announced (not for segments an
+   * earlier pass announced): the look-ahead bound holds the segmenter here, with
+   * that one segment in hand and ffmpeg blocked behind its read-ahead.
+   */
+  beforePublish?: () => Promise<void>;
   onSegment?: (index: number, silent: boolean) => void;
 }
 
@@ -76,6 +82,7 @@ export async function segmentJob(ctx: ServiceContext, job: JobRequested, options
         end = segment.endSeconds;
         continue;
       }
+      await options.beforePublish?.();
       const wav = encodeWav(segment.pcm, segment.sampleRate, segment.channels);
       const key = segmentKey(job.tenant, job.jobId, segment.index);
       const stored = ctx.store.put(key, wav, "audio/wav");

@@ -20,8 +20,10 @@ import {
 } from "@lingostream/runtime";
 import { type JobRequested, readJobEvent } from "@lingostream/schemas";
 import type { EachBatchPayload } from "kafkajs";
+import { AsrLookAhead, LAG_CHECK_RETRY } from "./asr-look-ahead.ts";
 import type { SegmenterConfig } from "./config.ts";
 import { describeSegmenterFailure } from "./failure.ts";
+import { DEFAULT_LOOK_AHEAD_TIMING } from "./look-ahead.ts";
 import { createSegmenterMetrics } from "./metrics.ts";
 import { segmentJob } from "./segment-job.ts";
 import { isSegmenterError } from "./segmenter-error.ts";
@@ -38,10 +40,18 @@ const MEDIA_RETRY: RetryPolicy = { retries: MEDIA_ATTEMPTS - 1, minDelayMs: 500,
 /** The group heartbeat, kept beating while a job is segmented: a tenth of the session timeout. */
 const HEARTBEAT_INTERVAL_MS = 3000;
 
+/**
+ * How often the ASR group's lag is read: two admin requests each time, cheap
+ * beside a segment, and a few seconds of cutting is small beside the bound.
+ */
+const LAG_CHECK_EVERY_MS = 5000;
+
 export interface SegmenterServiceOptions {
   config: SegmenterConfig;
   /** The process's memory backpressure, applied before each cut (default: none). */
   backpressure?: Backpressure;
+  /** Least time between two reads of the ASR group's lag, ms (default 5 s; tests pass a shorter one). */
+  lagCheckEveryMs?: number;
 }
 
 export async function startSegmenter(ctx: ServiceContext, options: SegmenterServiceOptions): Promise<RunningService> {
@@ -56,6 +66,20 @@ export async function startSegmenter(ctx: ServiceContext, options: SegmenterServ
   await producer.connect();
   await consumer.connect();
   await consumer.subscribe({ topic: ctx.topics.jobs, fromBeginning: true });
+  // Flow control, not memory: the segmenter stays at most maxAhead segments ahead
+  // of the ASR stage (see look-ahead.ts). The admin client connects at the first check.
+  const lookAhead =
+    options.config.maxAhead === 0
+      ? undefined
+      : new AsrLookAhead({
+          admin: ctx.kafka.admin({ retry: LAG_CHECK_RETRY }),
+          groupId: options.config.asrGroupId,
+          topic: ctx.topics.segments,
+          policy: { maxAhead: options.config.maxAhead, ...DEFAULT_LOOK_AHEAD_TIMING },
+          checkEveryMs: options.lagCheckEveryMs ?? LAG_CHECK_EVERY_MS,
+          logger,
+          metrics,
+        });
 
   /**
    * Backpressure, applied before each cut: while memory is at HIGH or above no
@@ -88,8 +112,14 @@ export async function startSegmenter(ctx: ServiceContext, options: SegmenterServ
             input: await readableMediaInput(job.source, ctx.store),
             signal: stopping.signal,
             shouldPause: () => whenAccepting(log),
-            onSegment: (_index, silent) => metrics.segments.inc({ silent: String(silent) }),
-          }),
+            // Held before upload, with the cut segment in hand, so that the segments
+            // skipped on a second pass (published before) never wait for room.
+            ...(lookAhead === undefined ? {} : { beforePublish: () => lookAhead.untilRoom(stopping.signal, log) }),
+            onSegment: (_index, silent) => {
+              metrics.segments.inc({ silent: String(silent) });
+              lookAhead?.published();
+            },
+          }).finally(() => lookAhead?.settleAll()),
         MEDIA_RETRY,
         {
           signal: stopping.signal,
@@ -155,6 +185,15 @@ export async function startSegmenter(ctx: ServiceContext, options: SegmenterServ
   await consumer.run({ eachBatch, eachBatchAutoResolve: false, autoCommit: false });
   // Stopping aborts the job being segmented; its batch then returns without
   // committing it, and consumer.stop() waits for that before leaving the group.
-  const stop = consumerStop({ logger, consumer, producer, stopFetching: () => stopping.abort(), release: () => resolveDone() });
+  const stop = consumerStop({
+    logger,
+    consumer,
+    producer,
+    stopFetching: () => stopping.abort(),
+    release: async () => {
+      resolveDone();
+      await lookAhead?.close();
+    },
+  });
   return { name: "segmenter", done, stop };
 }

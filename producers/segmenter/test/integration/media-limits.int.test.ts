@@ -5,13 +5,14 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { appendJobEvent, loadConfig } from "@lingostream/runtime";
-import { type AudioSegment, type JobFailed, readJobEvent } from "@lingostream/schemas";
+import type { AudioSegment, JobFailed } from "@lingostream/schemas";
 import { createStackContext, type StackContext, waitFor } from "@lingostream/testkit";
 import type { Consumer, Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { segmenterSpec } from "../../src/config.ts";
 import { segmentJob } from "../../src/segment-job.ts";
 import { startSegmenter } from "../../src/service.ts";
+import { watchEvents } from "./event-watch.ts";
 import { ffmpeg, makeTempDir, removeTempDir, toneWithGaps } from "./media-fixtures.ts";
 
 let stack: StackContext;
@@ -28,18 +29,10 @@ beforeAll(async () => {
   await stack.ctx.serde.register("segments");
   producer = stack.ctx.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
-  watcher = stack.ctx.kafka.consumer({ groupId: `${stack.prefix}watch` });
-  await watcher.connect();
-  await watcher.subscribe({ topics: [stack.ctx.topics.jobs, stack.ctx.topics.segments], fromBeginning: true });
-  await watcher.run({
-    eachMessage: async ({ topic, message }) => {
-      if (!message.value) return;
-      const { value } = await stack.ctx.serde.decode(message.value);
-      if (topic === stack.ctx.topics.segments) announced.push(value as AudioSegment);
-      else {
-        const event = readJobEvent(value);
-        if (event.type === "JobFailed") failed.push(event.event);
-      }
+  watcher = await watchEvents(stack, {
+    segment: (segment) => announced.push(segment),
+    job: (event) => {
+      if (event.type === "JobFailed") failed.push(event.event);
     },
   });
 }, 120_000);
