@@ -50,8 +50,8 @@ export const segmenterSpec = {
     doc: "per-tenant settings, tenant:key=value,…;… with keys weight (share of ASR capacity), maxInFlight (segments at once per ASR worker), maxMediaSeconds, maxDecodedBytes; tenants not named get the defaults; read at start",
   }),
   // 20,000 segments (about 167 audio hours at 30 s, 18 GiB of WAV claim checks).
-  // One core of PocketSphinx, the slowest engine, transcribes them in about a
-  // day and a half, far inside asr.segments' 7-day retention; the 7-day plan for
+  // One core of PocketSphinx, the slowest engine, transcribes them in under two
+  // days (docs/capacity.md), far inside asr.segments' 7-day retention; the 7-day plan for
   // 100,000 hours (about 20 segments/s) still has a quarter of an hour of work
   // queued, which the segmenters, cutting far faster than real time, refill
   // long before it runs out.
